@@ -1,0 +1,53 @@
+"""consulate: a Python client library and command-line tool for HashiCorp Consul.
+
+::
+
+    import consulate
+
+    consul = consulate.Consul()
+    consul.kv['release_flag'] = True
+    with consul.lock.acquire('deploy'):
+        ...
+"""
+
+from __future__ import annotations
+
+__version__ = '1.0.0.dev0'
+
+from consulate import adapters, exceptions
+from consulate.client import Consul
+from consulate.exceptions import (
+    ACLDisabled,
+    APIError,
+    ClientError,
+    ConsulateException,
+    Forbidden,
+    KeyNotFound,
+    LockFailure,
+    NotFound,
+    RequestError,
+    ServerError,
+    ValidationError,
+)
+
+#: The name consulate 0.3 to 0.6 gave the client; an alias of :class:`Consul`.
+Session = Consul
+
+__all__ = [
+    'ACLDisabled',
+    'APIError',
+    'ClientError',
+    'Consul',
+    'ConsulateException',
+    'Forbidden',
+    'KeyNotFound',
+    'LockFailure',
+    'NotFound',
+    'RequestError',
+    'ServerError',
+    'Session',
+    'ValidationError',
+    '__version__',
+    'adapters',
+    'exceptions',
+]

@@ -1,0 +1,278 @@
+"""The plumbing every endpoint class shares: URLs, common parameters and requests.
+
+A public method builds its path segments and query parameters and calls one
+of :meth:`Endpoint._get`, :meth:`Endpoint._put`, :meth:`Endpoint._post` or
+:meth:`Endpoint._delete`. Those quote each path segment, add the datacenter,
+consistency mode, namespace and blocking-query parameters, send the request
+through the shared adapter (with the token, which only the adapter handles)
+and raise the mapped exception for any error status.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
+
+from consulate import exceptions
+
+if TYPE_CHECKING:
+    from consulate.adapters import Request, Response
+
+__all__ = ['CONSISTENCY_MODES', 'Endpoint', 'JSONList', 'JSONObject', 'duration']
+
+#: A JSON object as Consul returns it.
+JSONObject = dict[str, Any]
+#: A JSON list of objects; use it in annotations of classes that have a ``list`` method.
+JSONList = list[dict[str, Any]]
+
+#: The consistency modes a read may ask for.
+CONSISTENCY_MODES = ('default', 'stale', 'consistent')
+
+#: Added to a blocking query's read timeout on top of wait + wait/16.
+BLOCKING_MARGIN = 5.0
+
+_DURATION = re.compile(r'^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$')
+_UNITS = {'ns': 1e-9, 'us': 1e-6, 'µs': 1e-6, 'ms': 1e-3, 's': 1.0, 'm': 60.0, 'h': 3600.0}
+_PART = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
+
+
+class Endpoint:
+    """The base of every endpoint class: ``(uri, adapter, datacenter=None, token=None)``.
+
+    :param uri: the API's base URI, for example ``http://localhost:8500/v1``
+    :param adapter: the :class:`consulate.adapters.Request` that sends requests
+    :param datacenter: sent as ``?dc=`` by the endpoints that take one
+    :param token: the ACL token, sent in the ``X-Consul-Token`` header
+    :param consistency: the default consistency mode of reads
+        (``'default'``, ``'stale'`` or ``'consistent'``)
+    :param namespace: Consul Enterprise namespace, sent as ``?ns=`` when set
+    :param partition: Consul Enterprise admin partition, sent as ``?partition=`` when set
+    """
+
+    #: The Consul URL prefix this class serves (``/v1/<prefix>/...``).
+    PREFIX: ClassVar[str] = ''
+    #: Whether the endpoint accepts ``?dc=`` (agent-local endpoints do not).
+    ACCEPTS_DC: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        uri: str,
+        adapter: Request,
+        datacenter: str | None = None,
+        token: str | None = None,
+        *,
+        consistency: str | None = None,
+        namespace: str | None = None,
+        partition: str | None = None,
+    ) -> None:
+        self._api_uri = uri
+        self._base_uri = f'{uri}/{self.PREFIX}' if self.PREFIX else uri
+        self._adapter = adapter
+        self._dc = datacenter
+        self._token = token
+        self._consistency = check_consistency(consistency)
+        self._namespace = namespace
+        self._partition = partition
+
+    def __repr__(self) -> str:
+        return f'<{type(self).__name__} {self._base_uri}>'
+
+    def _url(self, *segments: str) -> str:
+        """The URL of ``segments`` under this endpoint, each percent-encoded."""
+        if not segments:
+            return self._base_uri
+        return self._base_uri + '/' + '/'.join(quote(s, safe='') for s in segments)
+
+    def _params(
+        self,
+        params: Mapping[str, Any] | None,
+        *,
+        read: bool,
+        consistency: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        dc: str | None = None,
+    ) -> dict[str, Any]:
+        """The query parameters of one request, with the common ones added."""
+        query: dict[str, Any] = {}
+        if params:
+            for key, value in params.items():
+                if value is None or value is False:
+                    continue
+                query[key] = '' if value is True else value
+        datacenter = dc or self._dc
+        if datacenter and self.ACCEPTS_DC:
+            query['dc'] = datacenter
+        if self._namespace:
+            query['ns'] = self._namespace
+        if self._partition:
+            query['partition'] = self._partition
+        if read:
+            mode = check_consistency(consistency) or self._consistency
+            if mode and mode != 'default':
+                query[mode] = ''
+            if index:
+                query['index'] = int(index)
+            if wait is not None:
+                query['wait'] = go_duration(wait)
+        return query
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        *,
+        allow_404: bool = False,
+        allow_409: bool = False,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+        dc: str | None = None,
+        raw_body: bool = False,
+    ) -> Response:
+        """Send one request; raise the mapped exception for a status of 400 or more.
+
+        :param data: bytes or str are sent as they are (``raw_body``) or any
+            other value JSON-encoded; ``None`` sends no body
+        :param allow_404: return a 404 answer instead of raising NotFound
+        """
+        read = method == 'GET'
+        query = self._params(
+            params, read=read, consistency=consistency, index=index, wait=wait, dc=dc
+        )
+        body, content_type = _encode_body(data, raw_body)
+        timeout = self._blocking_timeout(wait) if index and wait is not None else None
+        response = self._adapter.request(
+            method,
+            url,
+            params=query,
+            data=body,
+            token=self._token,
+            content_type=content_type,
+            timeout=timeout,
+        )
+        status = response.status_code
+        if status >= 400 and not ((allow_404 and status == 404) or (allow_409 and status == 409)):
+            exceptions.raise_for_status(status, method, response.path, response.content)
+        return response
+
+    def _get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Response:
+        return self._request('GET', url, params, **kwargs)
+
+    def _put(
+        self, url: str, params: Mapping[str, Any] | None = None, data: Any = None, **kwargs: Any
+    ) -> Response:
+        return self._request('PUT', url, params, data, **kwargs)
+
+    def _post(
+        self, url: str, params: Mapping[str, Any] | None = None, data: Any = None, **kwargs: Any
+    ) -> Response:
+        return self._request('POST', url, params, data, **kwargs)
+
+    def _delete(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Response:
+        return self._request('DELETE', url, params, **kwargs)
+
+    def _get_json(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """GET ``url`` and return the decoded JSON body."""
+        return self._get(url, params, **kwargs).json()
+
+    def _get_list(
+        self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> list[Any]:
+        """GET ``url`` and return its JSON body as a list (``null`` is an empty list)."""
+        body = self._get(url, params, **kwargs).json()
+        if body is None:
+            return []
+        if not isinstance(body, list):
+            raise exceptions.InvalidResponse(
+                f'expected a JSON list from GET {url}, got {body!r:.80}'
+            )
+        return body
+
+    def _put_bool(
+        self, url: str, params: Mapping[str, Any] | None = None, data: Any = None, **kwargs: Any
+    ) -> bool:
+        """PUT and return Consul's ``true``/``false`` answer (an empty 200 counts as true)."""
+        response = self._put(url, params, data, **kwargs)
+        return _truth(response)
+
+    def _txn(self, ops: list[dict[str, Any]]) -> Response:
+        """Send a transaction (``PUT /v1/txn``); a rollback (409) is returned, other errors raise."""
+        response = self._request('PUT', f'{self._api_uri}/txn', data=ops, allow_409=True)
+        return response
+
+    def _blocking_timeout(self, wait: str | float) -> tuple[float, float]:
+        """A read timeout that outlasts a blocking query: wait + wait/16 + a margin."""
+        seconds = duration_seconds(wait)
+        configured = self._adapter.timeout
+        connect = configured[0] if isinstance(configured, tuple) else configured
+        return (connect, seconds + seconds / 16 + BLOCKING_MARGIN)
+
+
+def _truth(response: Response) -> bool:
+    content = response.content.strip()
+    return content == b'true' or content == b''
+
+
+def _encode_body(data: Any, raw: bool) -> tuple[bytes | None, str | None]:
+    """Encode a request body: bytes/str as they are with ``raw``, anything else as JSON."""
+    if data is None:
+        return None, None
+    if raw:
+        if isinstance(data, str):
+            return data.encode('utf-8'), 'application/octet-stream'
+        return bytes(data), 'application/octet-stream'
+    return json.dumps(data, separators=(',', ':')).encode('utf-8'), 'application/json'
+
+
+def check_consistency(mode: str | None) -> str | None:
+    """Return ``mode`` if it is a consistency mode consulate knows, else raise ValidationError."""
+    if mode is not None and mode not in CONSISTENCY_MODES:
+        raise exceptions.ValidationError(
+            f'consistency must be one of {", ".join(CONSISTENCY_MODES)}, not {mode!r}'
+        )
+    return mode
+
+
+def duration(value: str | float | None) -> str | None:
+    """A Consul duration string: numbers are seconds (``10`` -> ``'10s'``), strings are checked.
+
+    :raises consulate.exceptions.ValidationError: not a Go duration string
+    """
+    if value is None:
+        return None
+    return go_duration(value)
+
+
+def go_duration(value: str | float) -> str:
+    """Format seconds (or check a duration string) as a Go duration, as Consul parses it."""
+    if isinstance(value, bool):
+        raise exceptions.ValidationError(f'not a duration: {value!r}')
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise exceptions.ValidationError(f'a duration cannot be negative: {value!r}')
+        if float(value).is_integer():
+            return f'{int(value)}s'
+        return f'{max(1, round(value * 1000))}ms'
+    if not isinstance(value, str) or not _DURATION.match(value):
+        raise exceptions.ValidationError(
+            f'not a duration: {value!r} (use seconds, or a string such as "10s", "1m30s")'
+        )
+    return value
+
+
+def duration_seconds(value: str | float) -> float:
+    """The number of seconds a duration (number or string) stands for."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    return sum(float(n) * _UNITS[unit] for n, unit in _PART.findall(go_duration(value)))
+
+
+def flag_params(names: Iterable[str]) -> dict[str, bool]:
+    """Query flags that are sent bare (``?recurse``, ``?keys``)."""
+    return {name: True for name in names}

@@ -1,0 +1,356 @@
+"""The KV store (``/v1/kv``), with a ``dict``-like interface.
+
+Values are written as the seed documents: a ``str`` is stored as UTF-8 text,
+``bytes`` as they are, ``None`` as an empty value and anything else
+JSON-encoded. Reads return values "fully decoded if possible": JSON where the
+stored text is valid JSON, else ``str`` for UTF-8 text, else the exact
+``bytes``. Build the client with ``decode_json=False`` to get JSON-looking
+text (``"123"``, ``"true"``) back as ``str``; ``get(key, raw=True)`` returns
+the stored bytes untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from consulate import exceptions
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.adapters import Request
+
+__all__ = ['KV', 'decode_value', 'encode_value', 'key_path']
+
+#: The characters a JSON text can start with: only these are tried as JSON.
+_JSON_START = frozenset(b'{["-0123456789tfn')
+
+#: A record as :meth:`KV.records` returns it: ``(key, flags, value)``.
+Record = tuple[str, int, Any]
+
+
+class KV(Endpoint):
+    """The Consul KV store, used like a ``dict``.
+
+    ``consul.kv['key'] = value``, ``consul.kv['key']``, ``del consul.kv['key']``,
+    ``'key' in consul.kv``, ``len(consul.kv)`` and iteration over the keys all
+    work as they do on a ``dict``; :meth:`get_record`, :meth:`set_record` and
+    :meth:`records` reach the flags and indexes of each entry.
+
+    :param decode_json: decode stored JSON text into Python values on read
+    """
+
+    PREFIX = 'kv'
+
+    def __init__(
+        self,
+        uri: str,
+        adapter: Request,
+        datacenter: str | None = None,
+        token: str | None = None,
+        *,
+        decode_json: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(uri, adapter, datacenter, token, **options)
+        self._decode_json = decode_json
+
+    # -- the dict interface -------------------------------------------------
+
+    def __contains__(self, item: object) -> bool:
+        """Return True if the key exists (``GET /v1/kv/:key``, one request)."""
+        if not isinstance(item, str):
+            return False
+        response = self._get(self._key_url(item), allow_404=True)
+        return response.status_code == 200
+
+    def __getitem__(self, item: str) -> Any:
+        """Return the key's value, fully decoded if possible.
+
+        :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
+        """
+        return self._decode(self._record(item)['Value'])
+
+    def __setitem__(self, item: str, value: Any) -> None:
+        """Store a value (``PUT /v1/kv/:key``, one request)."""
+        self.set(item, value)
+
+    def __delitem__(self, item: str) -> None:
+        """Delete a key, as ``del`` on a dict: one atomic transaction that fails if it is missing.
+
+        :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
+        """
+        path = key_path(item)
+        ops = [{'KV': {'Verb': 'get', 'Key': path}}, {'KV': {'Verb': 'delete', 'Key': path}}]
+        response = self._txn(ops)
+        if response.status_code == 409:
+            raise exceptions.KeyNotFound(404, 'DELETE', f'/v1/kv/{path}', f'no key {path!r}')
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over every key in the store."""
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        """Return the number of keys in the store (one ``?keys`` request, no values)."""
+        return len(self._keys(''))
+
+    # -- single keys ----------------------------------------------------------
+
+    def get(self, item: str, default: Any = None, raw: bool = False) -> Any:
+        """Return the key's value fully decoded if possible, or ``default`` if it is missing.
+
+        A stored value that is falsy (``0``, ``''``, ``None``) is returned, not
+        ``default``. ``GET /v1/kv/:key``.
+
+        :param raw: return the stored bytes untouched (``GET /v1/kv/:key?raw``)
+        """
+        if raw:
+            response = self._get(self._key_url(item), {'raw': True}, allow_404=True)
+            return default if response.status_code == 404 else response.content
+        try:
+            record = self._record(item)
+        except exceptions.KeyNotFound:
+            return default
+        return self._decode(record['Value'])
+
+    def get_record(self, item: str) -> dict[str, Any]:
+        """Return the key's whole entry: ``Key``, ``Flags``, ``Value`` (decoded), the indexes, ``Session``.
+
+        :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
+        """
+        record = self._record(item)
+        record['Value'] = self._decode(record['Value'])
+        return record
+
+    def set(self, item: str, value: Any) -> None:
+        """Store a value: ``str`` as UTF-8, ``bytes`` as is, ``None`` empty, else JSON.
+
+        One ``PUT /v1/kv/:key``; Consul applies it atomically.
+
+        :raises consulate.exceptions.PayloadTooLarge: the value is over the agent's limit
+            (512 KiB by default); what was stored is left as it was
+        """
+        self._put(self._key_url(item), data=encode_value(value), raw_body=True)
+
+    def set_record(
+        self, item: str, flags: int = 0, value: Any = None, replace: bool = True
+    ) -> bool:
+        """Store a value with its flags (``PUT /v1/kv/:key?flags=N``).
+
+        :param flags: an unsigned 64-bit integer kept beside the value
+        :param replace: with False an existing key is never overwritten (``?cas=0``)
+        :returns: True if the value was written, False if ``replace`` was False
+            and the key already existed
+        """
+        params: dict[str, Any] = {'flags': _check_flags(flags)}
+        if not replace:
+            params['cas'] = 0
+        return self._put_bool(self._key_url(item), params, encode_value(value), raw_body=True)
+
+    def delete(self, item: str, recurse: bool = False) -> bool:
+        """Delete a key, or with ``recurse`` every key under the prefix (``DELETE /v1/kv/:key``).
+
+        Deleting a key that does not exist is not an error: Consul answers
+        true, and so does this method. Use ``del consul.kv[key]`` to get a
+        KeyError for a missing key.
+        """
+        url = self._key_url(item) if not recurse else self._url_for_prefix(item)
+        response = self._delete(url, {'recurse': recurse})
+        return response.content.strip() != b'false'
+
+    # -- locks -----------------------------------------------------------------
+
+    def acquire_lock(
+        self,
+        item: str,
+        session: str,
+        value: Any = None,
+        cas: int | None = None,
+        flags: int | None = None,
+    ) -> bool:
+        """Take the lock on a key for ``session`` (``PUT /v1/kv/:key?acquire=``).
+
+        :param value: stored in the key when the lock is taken
+        :param cas: take the lock only if the key's ModifyIndex is still ``cas``
+            (0: only if the key does not exist). Consul refuses ``?acquire``
+            with ``?cas``, so this is sent as one transaction.
+        :param flags: flags stored with the key
+        :returns: True if the lock was taken, False if it is held or a lock-delay is in force
+        """
+        if cas is not None:
+            return self._acquire_cas(item, session, value, cas, flags)
+        params: dict[str, Any] = {'acquire': session}
+        if flags is not None:
+            params['flags'] = _check_flags(flags)
+        return self._put_bool(self._key_url(item), params, encode_value(value), raw_body=True)
+
+    def release_lock(self, item: str, session: str) -> bool:
+        """Release the lock ``session`` holds on a key (``PUT /v1/kv/:key?release=``).
+
+        :returns: True if released, False if ``session`` did not hold it
+        """
+        return self._put_bool(self._key_url(item), {'release': session})
+
+    # -- many keys ---------------------------------------------------------
+
+    def find(self, prefix: str, separator: str | None = None) -> Any:
+        """Find the keys that start with ``prefix``.
+
+        :returns: a dict of ``{key: value}`` for every key under the prefix;
+            with ``separator``, the sorted list of key names rolled up at the
+            separator as Consul's ``?keys&separator=`` does
+        """
+        if separator is not None:
+            return self._keys(prefix, separator)
+        return {key: value for key, _flags, value in self._records(prefix)}
+
+    def items(self) -> dict[str, Any]:
+        """Return every key and its value as a dict (one ``?recurse`` request)."""
+        return {key: value for key, _flags, value in self._records('')}
+
+    def iteritems(self) -> Iterator[tuple[str, Any]]:
+        """Iterate over ``(key, value)`` pairs of the whole store."""
+        return ((key, value) for key, _flags, value in self._records(''))
+
+    def keys(self) -> list[str]:
+        """Return every key in the store, sorted (``?keys``: no values are read)."""
+        return sorted(self._keys(''))
+
+    def values(self) -> list[Any]:
+        """Return every value in the store, in key order."""
+        return [value for _key, _flags, value in self._records('')]
+
+    def records(self, key: str | None = None) -> list[Record]:
+        """Return ``(key, flags, value)`` for every key, or every key under ``key``."""
+        return self._records(key or '')
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _key_url(self, item: str) -> str:
+        return f'{self._base_uri}/{quote_key(item)}'
+
+    def _url_for_prefix(self, prefix: str) -> str:
+        prefix = prefix[1:] if prefix.startswith('/') else prefix
+        if not prefix:
+            return f'{self._base_uri}/'
+        return f'{self._base_uri}/{quote_key(prefix)}'
+
+    def _record(self, item: str) -> dict[str, Any]:
+        response = self._get(self._key_url(item), allow_404=True)
+        if response.status_code == 404:
+            raise exceptions.KeyNotFound(404, 'GET', response.path, f'no key {key_path(item)!r}')
+        body = response.json()
+        return dict(body[0])
+
+    def _records(self, prefix: str) -> list[Record]:
+        response = self._get(self._url_for_prefix(prefix), {'recurse': True}, allow_404=True)
+        if response.status_code == 404:
+            return []
+        decode = self._decode
+        return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
+
+    def _keys(self, prefix: str, separator: str | None = None) -> list[str]:
+        params = {'keys': True, 'separator': separator}
+        response = self._get(self._url_for_prefix(prefix), params, allow_404=True)
+        return [] if response.status_code == 404 else list(response.json())
+
+    def _decode(self, value: str | None) -> Any:
+        return decode_value(value, self._decode_json)
+
+    def _acquire_cas(
+        self, item: str, session: str, value: Any, cas: int, flags: int | None
+    ) -> bool:
+        path = key_path(item)
+        if cas == 0:
+            check: dict[str, Any] = {'Verb': 'check-not-exists', 'Key': path}
+        else:
+            check = {'Verb': 'check-index', 'Key': path, 'Index': int(cas)}
+        lock: dict[str, Any] = {
+            'Verb': 'lock',
+            'Key': path,
+            'Session': session,
+            'Value': base64.b64encode(encode_value(value)).decode('ascii'),
+        }
+        if flags is not None:
+            lock['Flags'] = _check_flags(flags)
+        response = self._txn([{'KV': check}, {'KV': lock}])
+        return response.status_code == 200
+
+
+def key_path(key: str) -> str:
+    """Check a key and strip one leading ``/``; return it as Consul stores it.
+
+    :raises consulate.exceptions.ValidationError: the key is empty, has an empty,
+        ``.`` or ``..`` segment, or holds a control character (Consul would
+        redirect, normalise or refuse such a key)
+    """
+    if not isinstance(key, str):
+        raise exceptions.ValidationError(f'a KV key must be a str, not {type(key).__name__}')
+    path = key[1:] if key.startswith('/') else key
+    if not path:
+        raise exceptions.ValidationError('a KV key cannot be empty')
+    segments = path.split('/')
+    if segments[-1] == '':
+        segments.pop()  # a trailing '/' names a "directory" key
+    for segment in segments:
+        if segment in ('', '.', '..'):
+            raise exceptions.ValidationError(
+                f'invalid KV key {key!r}: empty, "." and ".." path segments are not allowed'
+            )
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+        raise exceptions.ValidationError(
+            f'invalid KV key {key!r}: control characters are not allowed'
+        )
+    return path
+
+
+def quote_key(key: str) -> str:
+    """The URL path of a key: checked, then percent-encoded segment by segment."""
+    return quote(key_path(key), safe='/')
+
+
+def encode_value(value: Any) -> bytes:
+    """The bytes stored for ``value``: str as UTF-8, bytes as is, None empty, else JSON."""
+    if value is None:
+        return b''
+    if isinstance(value, str):
+        return value.encode('utf-8')
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    try:
+        return json.dumps(value).encode('utf-8')
+    except (TypeError, ValueError) as error:
+        raise exceptions.ValidationError(
+            f'cannot store a {type(value).__name__}: pass str, bytes or a JSON-encodable value'
+        ) from error
+
+
+def decode_value(value: str | None, decode_json: bool = True) -> Any:
+    """Decode a base64 ``Value`` from Consul: JSON if possible, else str, else bytes."""
+    if value is None:
+        return None
+    data = base64.b64decode(value)
+    if decode_json and data and data[0] in _JSON_START:
+        try:
+            return json.loads(data, parse_constant=_reject_constant)
+        except ValueError:
+            pass
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError:
+        return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _check_flags(flags: int) -> int:
+    if isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags < 2**64:
+        raise exceptions.ValidationError(
+            f'flags must be an integer from 0 to 2**64-1, not {flags!r}'
+        )
+    return flags

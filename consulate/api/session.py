@@ -1,0 +1,93 @@
+"""Sessions (``/v1/session``): the leases that locks and ephemeral keys hang on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consulate import exceptions
+from consulate.api.base import Endpoint, JSONList, JSONObject, duration
+
+__all__ = ['Session']
+
+_BEHAVIORS = ('release', 'delete')
+
+
+class Session(Endpoint):
+    """Create, destroy, renew and query Consul sessions."""
+
+    PREFIX = 'session'
+
+    def create(
+        self,
+        name: str | None = None,
+        behavior: str = 'release',
+        node: str | None = None,
+        delay: str | float | None = None,
+        ttl: str | float | None = None,
+        checks: list[str] | None = None,
+    ) -> str:
+        """Create a session and return its ID (``PUT /v1/session/create``).
+
+        :param name: a human-readable name
+        :param behavior: what happens to held locks when the session is
+            invalidated: ``'release'`` (the default) or ``'delete'``
+        :param node: the node to tie the session to (default: this agent's)
+        :param delay: the lock-delay, seconds or a duration string (Consul's default 15s)
+        :param ttl: invalidate the session unless renewed within this time
+            (10s to 24h), seconds or a duration string
+        :param checks: health check IDs tied to the session; an empty list
+            ties it to none (Consul's default is ``['serfHealth']``)
+        :raises consulate.exceptions.ValidationError: an unknown behavior or a bad duration
+        """
+        if behavior not in _BEHAVIORS:
+            raise exceptions.ValidationError(
+                f'behavior must be "release" or "delete", not {behavior!r}'
+            )
+        body: dict[str, Any] = {'Behavior': behavior}
+        for field, value in (
+            ('Name', name),
+            ('Node', node),
+            ('LockDelay', duration(delay)),
+            ('TTL', duration(ttl)),
+            ('Checks', checks),
+        ):
+            if value is not None:
+                body[field] = value
+        return str(self._put(self._url('create'), data=body).json()['ID'])
+
+    def destroy(self, session_id: str) -> bool:
+        """Destroy a session, releasing or deleting what it holds (``PUT /v1/session/destroy/:id``).
+
+        Destroying a session that does not exist is not an error.
+        """
+        return self._put_bool(self._url('destroy', session_id))
+
+    def info(self, session_id: str) -> JSONObject:
+        """Return the session's details (``GET /v1/session/info/:id``).
+
+        :raises consulate.exceptions.NotFound: there is no such session
+        """
+        sessions = self._get_list(self._url('info', session_id))
+        if not sessions:
+            raise exceptions.NotFound(
+                404, 'GET', f'/v1/session/info/{session_id}', 'no such session'
+            )
+        return dict(sessions[0])
+
+    def list(self) -> JSONList:
+        """Return every active session of the datacenter (``GET /v1/session/list``)."""
+        return self._get_list(self._url('list'))
+
+    def node(self, node: str) -> JSONList:
+        """Return the active sessions of one node (``GET /v1/session/node/:node``)."""
+        return self._get_list(self._url('node', node))
+
+    def renew(self, session_id: str) -> JSONObject:
+        """Renew a session with a TTL and return it (``PUT /v1/session/renew/:id``).
+
+        The returned ``TTL`` may be longer than asked for when the servers are busy.
+
+        :raises consulate.exceptions.NotFound: the session does not exist (it expired)
+        """
+        sessions = self._put(self._url('renew', session_id)).json()
+        return dict(sessions[0])

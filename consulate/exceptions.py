@@ -1,0 +1,249 @@
+"""Every exception consulate raises, and the one table that maps HTTP statuses to them.
+
+The tree::
+
+    ConsulateException
+    ├── RequestError                 no usable response came back
+    │   ├── ConnectError             could not connect (refused, no socket, DNS)
+    │   │   └── TLSError             the TLS handshake or certificate check failed
+    │   ├── RequestTimeout           a connect or read timeout expired
+    │   └── InvalidResponse          a response came back but cannot be decoded
+    ├── APIError                     Consul answered with a status >= 400
+    │   ├── ClientError              4xx
+    │   │   ├── BadRequest           400
+    │   │   ├── ACLDisabled          401 (ACL support disabled on the agent)
+    │   │   ├── Forbidden            403 (missing, unknown or under-privileged token)
+    │   │   ├── NotFound             404
+    │   │   │   ├── KeyNotFound      a KV key is missing (also a KeyError)
+    │   │   │   └── UnsupportedEndpoint  the agent has no such route (too old, or OSS)
+    │   │   ├── MethodNotAllowed     405
+    │   │   ├── Conflict             409
+    │   │   │   └── TransactionFailed    a transaction was rolled back
+    │   │   ├── PayloadTooLarge      413
+    │   │   └── TooManyRequests      429
+    │   └── ServerError              5xx
+    ├── ValidationError              bad input, refused before any request (also a ValueError)
+    │   └── ValueTooLarge            a KV value over Consul's size limit
+    └── LockFailure                  a lock could not be acquired or was lost
+
+:class:`RequestError` subclasses keep the transport exception as ``__cause__``.
+Messages name the method and the URL path, never the query string and never
+the ACL token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
+
+__all__ = [
+    'ACLDisabled',
+    'APIError',
+    'BadRequest',
+    'ClientError',
+    'Conflict',
+    'ConnectError',
+    'ConsulateException',
+    'Forbidden',
+    'InvalidResponse',
+    'KeyNotFound',
+    'LockFailure',
+    'MethodNotAllowed',
+    'NotFound',
+    'PayloadTooLarge',
+    'RequestError',
+    'RequestTimeout',
+    'ServerError',
+    'TLSError',
+    'TooManyRequests',
+    'TransactionFailed',
+    'UnsupportedEndpoint',
+    'ValidationError',
+    'ValueTooLarge',
+    'raise_for_status',
+]
+
+
+class ConsulateException(Exception):
+    """The root of every exception consulate raises on purpose."""
+
+
+class RequestError(ConsulateException):
+    """The request got no usable answer: connection, TLS, timeout or protocol failure."""
+
+
+class ConnectError(RequestError):
+    """The connection to the agent could not be made (refused, no socket, unknown host)."""
+
+
+class TLSError(ConnectError):
+    """The TLS handshake failed, most often because the certificate did not verify."""
+
+
+class RequestTimeout(RequestError):
+    """The connect or read timeout expired before the agent answered."""
+
+
+class InvalidResponse(RequestError):
+    """The agent (or something in front of it) answered with a body that cannot be decoded."""
+
+
+class APIError(ConsulateException):
+    """Consul answered with an error status.
+
+    :ivar status_code: the HTTP status
+    :ivar method: the HTTP method of the request
+    :ivar path: the URL path of the request, without the query string
+    :ivar message: Consul's error text (the response body, decoded)
+    """
+
+    #: The advice appended to the message, where there is one to give.
+    hint = ''
+
+    def __init__(self, status_code: int, method: str, path: str, message: str) -> None:
+        super().__init__(status_code, method, path, message)
+        self.status_code = status_code
+        self.method = method
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        text = f'{self.status_code} on {self.method} {self.path}'
+        if self.message:
+            text += f': {self.message}'
+        if self.hint:
+            text += f' — {self.hint}'
+        return text
+
+
+class ClientError(APIError):
+    """Consul refused the request (a 4xx status)."""
+
+
+class BadRequest(ClientError):
+    """400: a parameter or the body was not accepted."""
+
+
+class ACLDisabled(ClientError):
+    """401: the agent does not have ACLs enabled."""
+
+    hint = 'this agent runs without ACLs'
+
+
+class Forbidden(ClientError):
+    """403: the token is missing, unknown, or lacks the rights for this request."""
+
+    hint = 'check the token and its policy'
+
+
+class NotFound(ClientError):
+    """404: the resource does not exist."""
+
+
+class KeyNotFound(NotFound, KeyError, AttributeError):
+    """A KV key does not exist.
+
+    It is a :class:`KeyError`, as the seed API documents, and also an
+    :class:`AttributeError`, which the seed's usage example catches.
+    """
+
+    def __str__(self) -> str:
+        return APIError.__str__(self)
+
+
+class UnsupportedEndpoint(NotFound):
+    """The agent has no such route: it is older than the endpoint, or it is Consul OSS."""
+
+    hint = 'this Consul agent does not have this endpoint (too old, or Enterprise only)'
+
+
+class MethodNotAllowed(ClientError):
+    """405: the route exists but not for this method."""
+
+
+class Conflict(ClientError):
+    """409: the request conflicts with the current state."""
+
+
+class TransactionFailed(Conflict):
+    """A transaction was rolled back; nothing in it was applied.
+
+    :ivar errors: a list of ``(op_index, reason)`` pairs, one per failed operation
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        method: str,
+        path: str,
+        message: str,
+        errors: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        super().__init__(status_code, method, path, message)
+        self.errors = list(errors)
+
+    def __str__(self) -> str:
+        if not self.errors:
+            return super().__str__()
+        failed = '; '.join(f'operation {index}: {what}' for index, what in self.errors)
+        return f'transaction rolled back ({failed})'
+
+
+class PayloadTooLarge(ClientError):
+    """413: the body, a value or the number of transaction operations is over Consul's limit."""
+
+
+class TooManyRequests(ClientError):
+    """429: the agent is rate limiting this client."""
+
+
+class ServerError(APIError):
+    """5xx: Consul failed to serve the request (no leader, RPC error, invalid setting...)."""
+
+
+class ValidationError(ConsulateException, ValueError):
+    """The arguments were refused before anything was sent to Consul."""
+
+
+class ValueTooLarge(ValidationError):
+    """A KV value is larger than Consul accepts (512 KiB by default)."""
+
+
+class LockFailure(ConsulateException):
+    """A lock could not be acquired within the time allowed, or it was lost."""
+
+
+#: The one status -> exception table. Statuses not listed fall back to
+#: :class:`ClientError` (4xx) or :class:`ServerError` (5xx).
+STATUS_EXCEPTIONS: Mapping[int, type[APIError]] = {
+    400: BadRequest,
+    401: ACLDisabled,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    413: PayloadTooLarge,
+    429: TooManyRequests,
+}
+
+
+def exception_for(status_code: int) -> type[APIError]:
+    """Return the exception class for an HTTP error status."""
+    try:
+        return STATUS_EXCEPTIONS[status_code]
+    except KeyError:
+        return ClientError if status_code < 500 else ServerError
+
+
+def raise_for_status(status_code: int, method: str, path: str, body: bytes) -> None:
+    """Raise the mapped exception when ``status_code`` is 400 or more."""
+    if status_code >= 400:
+        raise_error(exception_for(status_code), status_code, method, path, body)
+
+
+def raise_error(
+    cls: type[APIError], status_code: int, method: str, path: str, body: bytes, **extra: Any
+) -> NoReturn:
+    """Raise ``cls`` for a response, with Consul's message decoded as text."""
+    message = body.decode('utf-8', 'replace').strip()
+    raise cls(status_code, method, path, message, **extra)

@@ -1,0 +1,44 @@
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+here = Path(__file__).parent
+version = re.search(
+    r"__version__ = '([^']+)'", (here / 'consulate' / '__init__.py').read_text()
+).group(1)
+
+setup(
+    name='consulate',
+    version=version,
+    description='A Python client library and command-line tool for HashiCorp Consul',
+    long_description=(here / 'README.rst').read_text(encoding='utf-8'),
+    long_description_content_type='text/x-rst',
+    license='BSD-3-Clause',
+    packages=find_packages(include=['consulate', 'consulate.*']),
+    package_data={'consulate': ['py.typed']},
+    python_requires='>=3.10',
+    install_requires=['requests>=2.25,<3', 'requests-unixsocket>=0.3'],
+    extras_require={
+        'test': [
+            'pytest>=7',
+            'pytest-timeout>=2',
+            'hypothesis>=6',
+            'sphinx>=7',
+            'ruff>=0.5',
+            'mypy>=1.8',
+            'types-requests',
+        ],
+    },
+    entry_points={'console_scripts': ['consulate=consulate.cli:main']},
+    classifiers=[
+        'Development Status :: 4 - Beta',
+        'Intended Audience :: Developers',
+        'Intended Audience :: System Administrators',
+        'License :: OSI Approved :: BSD License',
+        'Programming Language :: Python :: 3',
+        'Programming Language :: Python :: 3 :: Only',
+        'Topic :: System :: Distributed Computing',
+        'Typing :: Typed',
+    ],
+)
