@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
@@ -76,9 +77,24 @@ class Endpoint:
         self._consistency = check_consistency(consistency)
         self._namespace = namespace
         self._partition = partition
+        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__} {self._base_uri}>'
+
+    @property
+    def last_response(self) -> Response | None:
+        """The last answer this thread got through this endpoint, or None.
+
+        This is how the metadata of a read reaches the caller without changing
+        what the read returns: after ``consul.kv.get('k', index=i, wait='30s')``,
+        ``consul.kv.last_response.index`` is the ``X-Consul-Index`` to pass as
+        the next ``index``, and ``known_leader`` / ``last_contact`` tell how
+        fresh a stale read was. It is kept per thread, so threads sharing a
+        client do not see each other's answers.
+        """
+        response: Response | None = getattr(self._local, 'response', None)
+        return response
 
     def _url(self, *segments: str) -> str:
         """The URL of ``segments`` under this endpoint, each percent-encoded."""
@@ -156,6 +172,7 @@ class Endpoint:
             content_type=content_type,
             timeout=timeout,
         )
+        self._local.response = response
         status = response.status_code
         if status >= 400 and not ((allow_404 and status == 404) or (allow_409 and status == 409)):
             exceptions.raise_for_status(status, method, response.path, response.content)

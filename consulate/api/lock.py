@@ -71,7 +71,6 @@ class Lock(Endpoint):
         super().__init__(uri, adapter, datacenter, token, **options)
         self._session = session or Session(uri, adapter, datacenter, token, **options)
         self.prefix = prefix
-        self._local = threading.local()
 
     @property
     def key(self) -> str | None:
