@@ -99,29 +99,55 @@ class KV(Endpoint):
 
     # -- single keys ----------------------------------------------------------
 
-    def get(self, item: str, default: Any = None, raw: bool = False) -> Any:
+    def get(
+        self,
+        item: str,
+        default: Any = None,
+        raw: bool = False,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> Any:
         """Return the key's value fully decoded if possible, or ``default`` if it is missing.
 
         A stored value that is falsy (``0``, ``''``, ``None``) is returned, not
         ``default``. ``GET /v1/kv/:key``.
 
         :param raw: return the stored bytes untouched (``GET /v1/kv/:key?raw``)
+        :param index: block until the key's index passes this one (a blocking query)
+        :param wait: the longest time to block, seconds or a duration string
+        :param consistency: ``'default'``, ``'stale'`` or ``'consistent'``
         """
         if raw:
-            response = self._get(self._key_url(item), {'raw': True}, allow_404=True)
+            response = self._get(
+                self._key_url(item),
+                {'raw': True},
+                allow_404=True,
+                index=index,
+                wait=wait,
+                consistency=consistency,
+            )
             return default if response.status_code == 404 else response.content
         try:
-            record = self._record(item)
+            record = self._record(item, index=index, wait=wait, consistency=consistency)
         except exceptions.KeyNotFound:
             return default
         return self._decode(record['Value'])
 
-    def get_record(self, item: str) -> dict[str, Any]:
+    def get_record(
+        self,
+        item: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> dict[str, Any]:
         """Return the key's whole entry: ``Key``, ``Flags``, ``Value`` (decoded), the indexes, ``Session``.
 
         :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
         """
-        record = self._record(item)
+        record = self._record(item, index=index, wait=wait, consistency=consistency)
         record['Value'] = self._decode(record['Value'])
         return record
 
@@ -196,7 +222,15 @@ class KV(Endpoint):
 
     # -- many keys ---------------------------------------------------------
 
-    def find(self, prefix: str, separator: str | None = None) -> Any:
+    def find(
+        self,
+        prefix: str,
+        separator: str | None = None,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> Any:
         """Find the keys that start with ``prefix``.
 
         :returns: a dict of ``{key: value}`` for every key under the prefix;
@@ -204,28 +238,68 @@ class KV(Endpoint):
             separator as Consul's ``?keys&separator=`` does
         """
         if separator is not None:
-            return self._keys(prefix, separator)
-        return {key: value for key, _flags, value in self._records(prefix)}
+            return self._keys(prefix, separator, index=index, wait=wait, consistency=consistency)
+        return {
+            key: value
+            for key, _flags, value in self._records(
+                prefix, index=index, wait=wait, consistency=consistency
+            )
+        }
 
-    def items(self) -> dict[str, Any]:
+    def items(
+        self,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> dict[str, Any]:
         """Return every key and its value as a dict (one ``?recurse`` request)."""
-        return {key: value for key, _flags, value in self._records('')}
+        return {
+            key: value
+            for key, _flags, value in self._records(
+                '', index=index, wait=wait, consistency=consistency
+            )
+        }
 
     def iteritems(self) -> Iterator[tuple[str, Any]]:
         """Iterate over ``(key, value)`` pairs of the whole store."""
         return ((key, value) for key, _flags, value in self._records(''))
 
-    def keys(self) -> list[str]:
+    def keys(
+        self,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> list[str]:
         """Return every key in the store, sorted (``?keys``: no values are read)."""
-        return sorted(self._keys(''))
+        return sorted(self._keys('', None, index=index, wait=wait, consistency=consistency))
 
-    def values(self) -> list[Any]:
+    def values(
+        self,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> list[Any]:
         """Return every value in the store, in key order."""
-        return [value for _key, _flags, value in self._records('')]
+        return [
+            value
+            for _key, _flags, value in self._records(
+                '', index=index, wait=wait, consistency=consistency
+            )
+        ]
 
-    def records(self, key: str | None = None) -> list[Record]:
+    def records(
+        self,
+        key: str | None = None,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> list[Record]:
         """Return ``(key, flags, value)`` for every key, or every key under ``key``."""
-        return self._records(key or '')
+        return self._records(key or '', index=index, wait=wait, consistency=consistency)
 
     # -- helpers -----------------------------------------------------------------
 
@@ -238,23 +312,24 @@ class KV(Endpoint):
             return f'{self._base_uri}/'
         return f'{self._base_uri}/{quote_key(prefix)}'
 
-    def _record(self, item: str) -> dict[str, Any]:
-        response = self._get(self._key_url(item), allow_404=True)
+    def _record(self, item: str, **query: Any) -> dict[str, Any]:
+        response = self._get(self._key_url(item), allow_404=True, **query)
         if response.status_code == 404:
             raise exceptions.KeyNotFound(404, 'GET', response.path, f'no key {key_path(item)!r}')
         body = response.json()
         return dict(body[0])
 
-    def _records(self, prefix: str) -> list[Record]:
-        response = self._get(self._url_for_prefix(prefix), {'recurse': True}, allow_404=True)
+    def _records(self, prefix: str, **query: Any) -> list[Record]:
+        url = self._url_for_prefix(prefix)
+        response = self._get(url, {'recurse': True}, allow_404=True, **query)
         if response.status_code == 404:
             return []
         decode = self._decode
         return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
 
-    def _keys(self, prefix: str, separator: str | None = None) -> list[str]:
+    def _keys(self, prefix: str, separator: str | None = None, **query: Any) -> list[str]:
         params = {'keys': True, 'separator': separator}
-        response = self._get(self._url_for_prefix(prefix), params, allow_404=True)
+        response = self._get(self._url_for_prefix(prefix), params, allow_404=True, **query)
         return [] if response.status_code == 404 else list(response.json())
 
     def _decode(self, value: str | None) -> Any:

@@ -62,25 +62,49 @@ class Session(Endpoint):
         """
         return self._put_bool(self._url('destroy', session_id))
 
-    def info(self, session_id: str) -> JSONObject:
+    def info(
+        self,
+        session_id: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
         """Return the session's details (``GET /v1/session/info/:id``).
 
         :raises consulate.exceptions.NotFound: there is no such session
         """
-        sessions = self._get_list(self._url('info', session_id))
+        sessions = self._get_list(
+            self._url('info', session_id), index=index, wait=wait, consistency=consistency
+        )
         if not sessions:
             raise exceptions.NotFound(
                 404, 'GET', f'/v1/session/info/{session_id}', 'no such session'
             )
         return dict(sessions[0])
 
-    def list(self) -> JSONList:
+    def list(
+        self,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
         """Return every active session of the datacenter (``GET /v1/session/list``)."""
-        return self._get_list(self._url('list'))
+        return self._get_list(self._url('list'), index=index, wait=wait, consistency=consistency)
 
-    def node(self, node: str) -> JSONList:
+    def node(
+        self,
+        node: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
         """Return the active sessions of one node (``GET /v1/session/node/:node``)."""
-        return self._get_list(self._url('node', node))
+        return self._get_list(
+            self._url('node', node), index=index, wait=wait, consistency=consistency
+        )
 
     def renew(self, session_id: str) -> JSONObject:
         """Renew a session with a TTL and return it (``PUT /v1/session/renew/:id``).
