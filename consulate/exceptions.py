@@ -24,7 +24,8 @@ The tree::
     │   └── ServerError              5xx
     ├── ValidationError              bad input, refused before any request (also a ValueError)
     │   └── ValueTooLarge            a KV value over Consul's size limit
-    └── LockFailure                  a lock could not be acquired or was lost
+    ├── LockFailure                  a lock could not be acquired or was lost
+    └── BatchFailed                  one of several transactions failed (the cause is chained)
 
 :class:`RequestError` subclasses keep the transport exception as ``__cause__``.
 Messages name the method and the URL path, never the query string and never
@@ -40,6 +41,7 @@ __all__ = [
     'ACLDisabled',
     'APIError',
     'BadRequest',
+    'BatchFailed',
     'ClientError',
     'Conflict',
     'ConnectError',
@@ -211,6 +213,43 @@ class ValueTooLarge(ValidationError):
 
 class LockFailure(ConsulateException):
     """A lock could not be acquired within the time allowed, or it was lost."""
+
+
+class BatchFailed(ConsulateException):
+    """A write split into several atomic transactions stopped at a failed one.
+
+    Each transaction is atomic, the whole write is not: the batches before the
+    failed one were applied. The error from Consul (or the transport) is
+    :attr:`cause` and also ``__cause__``.
+
+    :ivar written: the keys (or ``node:``/``service:``/``check:`` names) applied
+    :ivar unwritten: the keys certainly not applied
+    :ivar uncertain: the keys of the failed batch when its outcome is unknown
+        (a timeout, a dropped connection or a 5xx after it was sent); else empty
+    :ivar cause: the exception that stopped the write
+    """
+
+    def __init__(
+        self,
+        written: Sequence[str],
+        unwritten: Sequence[str],
+        uncertain: Sequence[str],
+        cause: BaseException,
+    ) -> None:
+        super().__init__(list(written), list(unwritten), list(uncertain), cause)
+        self.written = list(written)
+        self.unwritten = list(unwritten)
+        self.uncertain = list(uncertain)
+        self.cause = cause
+
+    def __str__(self) -> str:
+        text = (
+            f'batch write stopped after {len(self.written)} keys were written; '
+            f'{len(self.unwritten)} were not'
+        )
+        if self.uncertain:
+            text += f', {len(self.uncertain)} may have been'
+        return f'{text}: {self.cause}'
 
 
 #: The one status -> exception table. Statuses not listed fall back to
