@@ -297,9 +297,15 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        raw: bool = False,
     ) -> list[Record]:
-        """Return ``(key, flags, value)`` for every key, or every key under ``key``."""
-        return self._records(key or '', index=index, wait=wait, consistency=consistency)
+        """Return ``(key, flags, value)`` for every key, or every key under ``key``.
+
+        :param raw: give each value as the exact stored ``bytes`` (``b''`` for
+            an empty value), never decoded
+        """
+        query: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': consistency}
+        return self._records(key or '', raw=raw, **query)
 
     # -- helpers -----------------------------------------------------------------
 
@@ -319,12 +325,12 @@ class KV(Endpoint):
         body = response.json()
         return dict(body[0])
 
-    def _records(self, prefix: str, **query: Any) -> list[Record]:
+    def _records(self, prefix: str, raw: bool = False, **query: Any) -> list[Record]:
         url = self._url_for_prefix(prefix)
         response = self._get(url, {'recurse': True}, allow_404=True, **query)
         if response.status_code == 404:
             return []
-        decode = self._decode
+        decode = _stored_bytes if raw else self._decode
         return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
 
     def _keys(self, prefix: str, separator: str | None = None, **query: Any) -> list[str]:
@@ -421,6 +427,11 @@ def decode_value(value: str | None, decode_json: bool = True) -> Any:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(name)
+
+
+def _stored_bytes(value: str | None) -> bytes:
+    """The exact bytes of a base64 ``Value`` from Consul (``b''`` for null)."""
+    return base64.b64decode(value) if value else b''
 
 
 def _check_flags(flags: int) -> int:
