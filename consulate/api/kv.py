@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -359,6 +359,49 @@ class KV(Endpoint):
             lock['Flags'] = _check_flags(flags)
         response = self._txn([{'KV': check}, {'KV': lock}])
         return response.status_code == 200
+
+    # -- bulk writes (transactions) ----------------------------------------------
+
+    def update(self, mapping: Any = (), /, **kwargs: Any) -> int:
+        """Store many keys, as ``dict.update`` does, in transactions of up to 64 keys and 512 KiB.
+
+        ``PUT /v1/txn`` per batch. Values are encoded as for
+        ``consul.kv[key] = value``. Each transaction is atomic, the whole
+        update is not; see :meth:`consulate.api.txn.Txn.execute_batches`.
+
+        :param mapping: a mapping, or an iterable of ``(key, value)`` pairs
+        :returns: the number of keys written
+        :raises consulate.exceptions.BatchFailed: a transaction failed; it
+            names the keys written and not written
+        """
+        from consulate.api import txn
+
+        pairs = mapping.items() if hasattr(mapping, 'items') else mapping
+        ops = [txn.kv_set(key, value) for key, value in [*pairs, *kwargs.items()]]
+        return self._execute_batches(ops)
+
+    def delete_many(self, keys: Iterable[str]) -> int:
+        """Delete many keys in transactions of up to 64 keys; missing keys are not an error.
+
+        ``PUT /v1/txn`` per batch, each atomic.
+
+        :returns: the number of keys sent for deletion
+        :raises consulate.exceptions.BatchFailed: a transaction failed; it
+            names the keys deleted and not deleted
+        """
+        from consulate.api import txn
+
+        ops = [txn.kv_delete(key) for key in keys]
+        return self._execute_batches(ops)
+
+    def _execute_batches(self, ops: list[dict[str, Any]]) -> int:
+        from consulate.api.txn import Txn
+
+        if not ops:
+            return 0
+        options = {'namespace': self._namespace, 'partition': self._partition}
+        endpoint = Txn(self._api_uri, self._adapter, self._dc, self._token, **options)
+        return endpoint.execute_batches(ops)
 
 
 def key_path(key: str) -> str:

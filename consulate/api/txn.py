@@ -23,11 +23,14 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api.base import Endpoint, check_consistency
 from consulate.api.kv import encode_value, key_path
+
+if TYPE_CHECKING:
+    from consulate.adapters import Response
 
 __all__ = [
     'MAX_BYTES',
@@ -116,14 +119,9 @@ class Txn(Endpoint):
         mode = check_consistency(consistency) or self._consistency
         if mode and mode != 'default' and not any(_is_write(op) for op in ops):
             params[mode] = True
-        response = self._put(self._url(), params, data=ops, allow_409=True)
-        body = response.json() or {}
-        if response.status_code == 409:
-            errors = [(int(e.get('OpIndex', 0)), str(e.get('What', ''))) for e in body['Errors']]
-            raise exceptions.TransactionFailed(
-                409, 'PUT', response.path, response.content.decode('utf-8', 'replace'), errors
-            )
-        return [_decode_result(result) for result in body.get('Results') or []]
+        body = _dumps(ops)
+        results = self._send(body, params).json()['Results']
+        return [_decode_result(result) for result in results or []]
 
     def execute_batches(
         self,
@@ -136,7 +134,8 @@ class Txn(Endpoint):
         The operations are split, in order, into batches of at most
         :attr:`max_operations` operations and :attr:`max_bytes` bytes of JSON.
         Each batch is atomic; the batches together are not. Every operation
-        is checked before the first batch is sent.
+        is checked before the first batch is sent. Results are not returned:
+        use :meth:`execute` to read inside a transaction.
 
         :param progress: called as ``progress(done, total)`` after each batch,
             with the number of operations applied so far and in all
@@ -144,43 +143,72 @@ class Txn(Endpoint):
             larger than :attr:`max_bytes`; nothing was sent
         :raises consulate.exceptions.BatchFailed: a batch failed; the
             exception names the keys written, not written and (when the
-            failure left it unknown) possibly written, with the cause chained
+            failure left it unknown) possibly written, with the cause chained.
+            The operation indexes in a :class:`~consulate.exceptions.TransactionFailed`
+            cause count from the start of the failed batch, which is
+            operation ``len(written)``.
         """
         ops = list(operations)
         batches = self._split(ops)
         total, done = len(ops), 0
-        for number, batch in enumerate(batches):
+        for number, (batch, body) in enumerate(batches):
             try:
-                self.execute(batch)
+                self._send(body, None)
             except exceptions.ConsulateException as error:
-                raise _batch_failed(batches, number, error) from error
+                raise _batch_failed([b for b, _ in batches], number, error) from error
             done += len(batch)
             if progress is not None:
                 progress(done, total)
         return done
 
-    def _split(self, ops: list[Operation]) -> list[list[Operation]]:
-        """Cut ``ops`` into batches that fit :attr:`max_operations` and :attr:`max_bytes`."""
+    def _send(self, body: bytes, params: dict[str, Any] | None) -> Response:
+        """PUT one encoded transaction; raise TransactionFailed for a rollback."""
+        response = self._put(self._url(), params, data=body, raw_body=True, allow_409=True)
+        if response.status_code == 409:
+            errors = [
+                (int(error.get('OpIndex', 0)), str(error.get('What', '')))
+                for error in response.json().get('Errors') or []
+            ]
+            exceptions.raise_error(
+                exceptions.TransactionFailed,
+                409,
+                'PUT',
+                response.path,
+                response.content,
+                errors=errors,
+            )
+        return response
+
+    def _split(self, ops: list[Operation]) -> list[tuple[list[Operation], bytes]]:
+        """Cut ``ops`` into batches that fit the limits, each with its encoded body."""
         self._check_count(1)
-        batches: list[list[Operation]] = []
-        batch: list[Operation] = []
-        size = 2  # the brackets of the JSON array
-        for index, op in enumerate(ops):
-            length = len(_dumps(op))
-            if length + 2 > self.max_bytes:
-                raise exceptions.ValueTooLarge(
-                    f'operation {index} ({operation_name(op)}) is {length} bytes of JSON, '
-                    f'more than a transaction may hold ({self.max_bytes} bytes)'
-                )
-            extra = length + (1 if batch else 0)
-            if batch and (len(batch) >= self.max_operations or size + extra > self.max_bytes):
-                batches.append(batch)
-                batch, size, extra = [], 2, length
-            batch.append(op)
-            size += extra
-        if batch:
-            batches.append(batch)
+        batches: list[tuple[list[Operation], bytes]] = []
+        start = 0
+        while start < len(ops):
+            batch = ops[start : start + self.max_operations]
+            body = _dumps(batch)
+            if len(body) > self.max_bytes:
+                batch, body = self._fit(batch, start)
+            batches.append((batch, body))
+            start += len(batch)
         return batches
+
+    def _fit(self, ops: list[Operation], start: int) -> tuple[list[Operation], bytes]:
+        """The longest head of ``ops`` whose JSON fits :attr:`max_bytes`, and that JSON."""
+        parts: list[bytes] = []
+        size = 1  # the opening bracket; each part adds itself and a comma or the closing bracket
+        for offset, op in enumerate(ops):
+            encoded = _dumps(op)
+            if len(encoded) + 2 > self.max_bytes:
+                raise exceptions.ValueTooLarge(
+                    f'operation {start + offset} ({operation_name(op)}) is {len(encoded)} bytes '
+                    f'of JSON, more than a transaction may hold ({self.max_bytes} bytes)'
+                )
+            if size + len(encoded) + 1 > self.max_bytes:
+                break
+            parts.append(encoded)
+            size += len(encoded) + 1
+        return ops[: len(parts)], b'[' + b','.join(parts) + b']'
 
     def _check_count(self, count: int) -> None:
         if count < 1:
@@ -418,9 +446,12 @@ def _index(index: int) -> int:
     return index
 
 
-def _dumps(op: Operation) -> bytes:
-    """An operation as the request body encodes it (compact JSON)."""
-    return json.dumps(op, separators=(',', ':')).encode('utf-8')
+_ENCODER = json.JSONEncoder(separators=(',', ':'))
+
+
+def _dumps(value: Any) -> bytes:
+    """Operations as the request body carries them (compact JSON)."""
+    return _ENCODER.encode(value).encode('utf-8')
 
 
 def _is_write(op: Mapping[str, Any]) -> bool:
