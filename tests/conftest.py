@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 import consulate
-from consulate.testing import ConsulAgent
+
+if TYPE_CHECKING:
+    from consulate.testing import ConsulAgent
 
 pytest_plugins = ['consulate.testing']
 
