@@ -1,0 +1,133 @@
+"""The legacy ACL API of Consul before 1.4 (``/v1/acl/create``, ``info``, ``list``...).
+
+Consul 1.4 replaced these tokens with the token/policy/role system
+(:mod:`consulate.api.acl.tokens`, :mod:`consulate.api.acl.policies`).
+The legacy routes still work in Consul 1.4 to 1.10 (1.8 is measured here)
+and are **removed in Consul 1.11**: there they answer 404, raised as
+:class:`~consulate.exceptions.NotFound`.
+"""
+
+from __future__ import annotations
+
+from consulate import exceptions
+from consulate.api.acl._common import body
+from consulate.api.base import Endpoint, JSONList, JSONObject
+
+__all__ = ['ACL_TYPES', 'LegacyACL']
+
+#: The legacy token types.
+ACL_TYPES = ('client', 'management')
+
+
+def _check_type(acl_type: str) -> str:
+    if acl_type not in ACL_TYPES:
+        raise exceptions.ValidationError(
+            f'acl_type must be "client" or "management", not {acl_type!r}'
+        )
+    return acl_type
+
+
+class LegacyACL(Endpoint):
+    """The seed's six ACL methods, on the legacy endpoints (Consul < 1.11)."""
+
+    PREFIX = 'acl'
+
+    def create(self, name: str, acl_type: str = 'client', rules: str | None = None) -> str:
+        """Create a legacy token and return its ID, the secret (``PUT /v1/acl/create``).
+
+        :param name: a name for human operators (opaque to Consul)
+        :param acl_type: ``'client'`` (limited by ``rules``) or ``'management'``
+            (may do anything, including managing ACLs)
+        :param rules: the HCL rules of a client token
+        :raises consulate.exceptions.ValidationError: an unknown ``acl_type``
+        :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
+        """
+        data = body(Name=name, Type=_check_type(acl_type), Rules=rules)
+        return str(self._put(self._url('create'), data=data).json()['ID'])
+
+    def info(
+        self,
+        acl_id: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return the legacy token ``acl_id`` (``GET /v1/acl/info/:id``).
+
+        The dict has ``ID``, ``Name``, ``Type``, ``Rules``, ``CreateIndex``
+        and ``ModifyIndex``. This is a blocking read.
+
+        :raises consulate.exceptions.NotFound: there is no such token
+        :raises consulate.exceptions.Forbidden: the client's token may not read ACLs
+        """
+        url = self._url('info', acl_id)
+        found = self._get_list(url, index=index, wait=wait, consistency=consistency)
+        if not found:
+            raise exceptions.NotFound(404, 'GET', f'/v1/acl/info/{acl_id}', 'no such ACL')
+        return dict(found[0])
+
+    def list(
+        self,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return every token as legacy records, always a list (``GET /v1/acl/list``).
+
+        This is a blocking read.
+
+        :raises consulate.exceptions.Forbidden: the client's token may not read ACLs
+        """
+        return self._get_list(self._url('list'), index=index, wait=wait, consistency=consistency)
+
+    def update(
+        self, acl_id: str, name: str, acl_type: str = 'client', rules: str | None = None
+    ) -> bool:
+        """Update the legacy token ``acl_id``, or create it with that ID (``PUT /v1/acl/update``).
+
+        The name, type and rules are replaced as a whole.
+
+        :raises consulate.exceptions.ValidationError: an unknown ``acl_type``
+        :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
+        """
+        data = body(ID=acl_id, Name=name, Type=_check_type(acl_type), Rules=rules)
+        return bool(self._put(self._url('update'), data=data).json()['ID'] == acl_id)
+
+    def clone(self, acl_id: str) -> str:
+        """Copy the legacy token ``acl_id`` and return the new token's ID (``PUT /v1/acl/clone/:id``).
+
+        :raises consulate.exceptions.NotFound: there is no such token
+        :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
+        """
+        try:
+            response = self._put(self._url('clone', acl_id))
+        except exceptions.Forbidden as error:
+            # Consul answers an unknown ID with 403 "Permission denied" too.
+            self.info(acl_id)
+            raise error
+        return str(response.json()['ID'])
+
+    def destroy(self, acl_id: str) -> bool:
+        """Delete the legacy token ``acl_id`` (``PUT /v1/acl/destroy/:id``).
+
+        Consul answers ``true`` for an unknown ID; as the seed documents, this
+        method raises NotFound instead, after reading the token first.
+
+        :raises consulate.exceptions.NotFound: there is no such token
+        :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
+        """
+        self.info(acl_id)
+        return self._put_bool(self._url('destroy', acl_id))
+
+    def translate_rules(self, rules: str) -> str:
+        """Translate legacy HCL rules into the policy syntax of Consul 1.4+ (``POST /v1/acl/rules/translate``)."""
+        return str(self._post(self._url('rules', 'translate'), data=rules, raw_body=True).body)
+
+    def translate_token_rules(self, accessor_id: str) -> str:
+        """Translate a legacy token's rules into the policy syntax (``GET /v1/acl/rules/translate/:accessor_id``).
+
+        :param accessor_id: the token's AccessorID (not its secret ID)
+        """
+        return str(self._get(self._url('rules', 'translate', accessor_id)).body)

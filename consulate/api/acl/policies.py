@@ -1,0 +1,229 @@
+"""ACL policies (``/v1/acl/policy``) and roles (``/v1/acl/role``) of Consul 1.4+.
+
+A policy is a named set of rules; a role is a named set of policies and
+service identities that tokens link to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from consulate.api.acl._common import Link, body, is_true, links, service_identities
+from consulate.api.base import Endpoint, JSONList, JSONObject
+
+__all__ = ['Policies', 'Roles']
+
+
+class Policies(Endpoint):
+    """Create, read, update, delete and list ACL policies."""
+
+    PREFIX = 'acl'
+
+    def create_policy(
+        self,
+        name: str,
+        rules: str = '',
+        *,
+        description: str | None = None,
+        datacenters: Iterable[str] | None = None,
+    ) -> JSONObject:
+        """Create a policy and return it, with its ``ID`` (``PUT /v1/acl/policy``).
+
+        :param rules: the HCL (or JSON) rules, for example
+            ``'key_prefix "app/" { policy = "write" }'``
+        :param datacenters: the datacenters the policy is valid in (default: all)
+        :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
+        :raises consulate.exceptions.BadRequest: the rules do not parse
+        :raises consulate.exceptions.ServerError: a policy with this name exists
+        """
+        data = _policy_body(name, rules, description, datacenters)
+        return dict(self._put(self._url('policy'), data=data).json())
+
+    def read_policy(
+        self,
+        policy_id: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return the policy with this ID (``GET /v1/acl/policy/:id``); a blocking read.
+
+        :raises consulate.exceptions.Forbidden: there is no such policy (Consul
+            answers 403 ``ACL not found``), or the client's token may not read ACLs
+        """
+        url = self._url('policy', policy_id)
+        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+
+    def read_policy_by_name(
+        self,
+        name: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return the policy with this name (``GET /v1/acl/policy/name/:name``); a blocking read.
+
+        :raises consulate.exceptions.Forbidden: there is no such policy (403
+            ``ACL not found``), or the client's token may not read ACLs
+        """
+        url = self._url('policy', 'name', name)
+        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+
+    def update_policy(
+        self,
+        policy_id: str,
+        name: str,
+        rules: str = '',
+        *,
+        description: str | None = None,
+        datacenters: Iterable[str] | None = None,
+    ) -> JSONObject:
+        """Replace a policy's name, rules, description and datacenters (``PUT /v1/acl/policy/:id``).
+
+        :returns: the updated policy
+        :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
+        """
+        data = _policy_body(name, rules, description, datacenters) | {'ID': policy_id}
+        return dict(self._put(self._url('policy', policy_id), data=data).json())
+
+    def delete_policy(self, policy_id: str) -> bool:
+        """Delete a policy (``DELETE /v1/acl/policy/:id``); an unknown one is not an error.
+
+        :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
+        """
+        return is_true(self._delete(self._url('policy', policy_id)).content)
+
+    def list_policies(
+        self,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return every policy (without rules), always a list (``GET /v1/acl/policies``); a blocking read."""
+        url = self._url('policies')
+        return self._get_list(url, index=index, wait=wait, consistency=consistency)
+
+
+class Roles(Endpoint):
+    """Create, read, update, delete and list ACL roles."""
+
+    PREFIX = 'acl'
+
+    def create_role(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        policies: Iterable[Link] | None = None,
+        service_identities: Iterable[Link] | None = None,
+        node_identities: Iterable[Mapping[str, Any]] | None = None,
+    ) -> JSONObject:
+        """Create a role and return it, with its ``ID`` (``PUT /v1/acl/role``).
+
+        :param policies: policy names, or dicts such as ``{'ID': policy_id}``
+        :param service_identities: service names, or dicts such as ``{'ServiceName': 'web'}``
+        :param node_identities: dicts such as ``{'NodeName': 'n1', 'Datacenter': 'dc1'}``
+        :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
+        """
+        data = _role_body(name, description, policies, service_identities, node_identities)
+        return dict(self._put(self._url('role'), data=data).json())
+
+    def read_role(
+        self,
+        role_id: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return the role with this ID (``GET /v1/acl/role/:id``); a blocking read.
+
+        :raises consulate.exceptions.NotFound: there is no such role
+        """
+        url = self._url('role', role_id)
+        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+
+    def read_role_by_name(
+        self,
+        name: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return the role with this name (``GET /v1/acl/role/name/:name``); a blocking read.
+
+        :raises consulate.exceptions.NotFound: there is no such role
+        """
+        url = self._url('role', 'name', name)
+        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+
+    def update_role(
+        self,
+        role_id: str,
+        name: str,
+        *,
+        description: str | None = None,
+        policies: Iterable[Link] | None = None,
+        service_identities: Iterable[Link] | None = None,
+        node_identities: Iterable[Mapping[str, Any]] | None = None,
+    ) -> JSONObject:
+        """Replace a role's name, description and links, and return it (``PUT /v1/acl/role/:id``).
+
+        Links left out are removed from the role.
+
+        :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
+        """
+        data = _role_body(name, description, policies, service_identities, node_identities)
+        return dict(self._put(self._url('role', role_id), data=data | {'ID': role_id}).json())
+
+    def delete_role(self, role_id: str) -> bool:
+        """Delete a role (``DELETE /v1/acl/role/:id``); an unknown one is not an error.
+
+        :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
+        """
+        return is_true(self._delete(self._url('role', role_id)).content)
+
+    def list_roles(
+        self,
+        *,
+        policy: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return every role, always a list (``GET /v1/acl/roles``); a blocking read.
+
+        :param policy: only the roles linked to this policy ID
+        """
+        url = self._url('roles')
+        return self._get_list(
+            url, {'policy': policy}, index=index, wait=wait, consistency=consistency
+        )
+
+
+def _policy_body(
+    name: str, rules: str, description: str | None, datacenters: Iterable[str] | None
+) -> dict[str, Any]:
+    dcs = None if datacenters is None else list(datacenters)
+    return body(Name=name, Rules=rules, Description=description, Datacenters=dcs)
+
+
+def _role_body(
+    name: str,
+    description: str | None,
+    policies: Iterable[Link] | None,
+    identities: Iterable[Link] | None,
+    node_identities: Iterable[Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    return body(
+        Name=name,
+        Description=description,
+        Policies=links(policies, 'policies'),
+        ServiceIdentities=service_identities(identities),
+        NodeIdentities=None if node_identities is None else [dict(n) for n in node_identities],
+    )
