@@ -16,14 +16,17 @@ import json
 import logging
 import os
 import random
+import ssl
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, cast
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import requests.adapters
 import requests.utils
+import urllib3
+from urllib3 import exceptions as u3
 
 from consulate import exceptions
 
@@ -139,6 +142,14 @@ _UNSET: Any = object()
 class Request:
     """Send requests to Consul over HTTP or HTTPS, through one keep-alive pool.
 
+    The hot path is short: the connection pool, TLS settings, proxy and
+    default headers of each Consul address are looked up once (on its first
+    request) from the :attr:`session` and its mounted transport adapter, and
+    every request then goes straight to that pool. Environment proxies and the
+    CA bundle named by ``REQUESTS_CA_BUNDLE`` are still honoured, resolved once
+    per client rather than on every call; responses are asked for without
+    compression, which only costs CPU for Consul's small bodies.
+
     :param timeout: seconds, or ``(connect, read)``; default :data:`DEFAULT_TIMEOUT`
     :param verify: ``True`` to verify the server certificate against the
         default CA bundle, a path to a CA bundle (or a directory of CA
@@ -174,6 +185,9 @@ class Request:
         if tls_server_name:
             self.session.mount('https://', _ServerNameAdapter(tls_server_name))
         self._proxies: dict[str, dict[str, str]] = {}
+        self._routes: dict[str, _Route] = {}
+        self._timeout_key: Timeout | None = None
+        self._timeout_value = urllib3.Timeout()
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__} timeout={self.timeout!r}>'
@@ -183,6 +197,7 @@ class Request:
 
     def close(self) -> None:
         """Close the pooled connections."""
+        self._routes.clear()
         self.session.close()
 
     def get(self, uri: str, **kwargs: Any) -> Response:
@@ -215,15 +230,113 @@ class Request:
     ) -> Response:
         """Send one request and return the whole answer, whatever its status.
 
+        ``params`` are encoded as requests encodes them (``None`` values are
+        left out, a list repeats its key).
+
         :param token: the ACL token, sent in the ``X-Consul-Token`` header
         :raises consulate.exceptions.RequestError: no usable answer came back
         """
-        raw = self._send(method, uri, params, data, token, content_type, headers, timeout)
-        path = urlsplit(uri).path
-        response = Response(raw.status_code, raw.content, raw.headers, method, path)
+        origin, target, path = _split_uri(uri)
+        if params:
+            query = _encode_query(params)
+            if query:
+                target = f'{target}{"&" if "?" in target else "?"}{query}'
+        route = self._routes.get(origin) or self._route(origin, method, path)
+        send_headers = route.headers.copy()
+        if headers:
+            send_headers.update(headers)
+        if token:
+            send_headers['X-Consul-Token'] = token
+        if content_type:
+            send_headers['Content-Type'] = content_type
+        raw = self._urlopen(route, method, target, path, data, send_headers, timeout)
         if LOGGER.isEnabledFor(logging.DEBUG):
-            LOGGER.debug('%s %s -> %s', method, path, raw.status_code)
-        return response
+            LOGGER.debug('%s %s -> %s', method, path, raw.status)
+        return Response(raw.status, raw.data, raw.headers, method, path)
+
+    def _urlopen(
+        self,
+        route: _Route,
+        method: str,
+        target: str,
+        path: str,
+        data: bytes | None,
+        headers: dict[str, str],
+        timeout: Timeout | None,
+    ) -> urllib3.BaseHTTPResponse:
+        """Send through the route's pool, retrying only what :attr:`retries` allows."""
+        timeout_value = self._urllib3_timeout(timeout or self.timeout)
+        attempt = 0
+        while True:
+            try:
+                raw = route.pool.urlopen(
+                    method,
+                    route.prefix + target,
+                    body=data,
+                    headers=headers,
+                    retries=_NO_RETRIES,
+                    redirect=False,
+                    assert_same_host=False,
+                    timeout=timeout_value,
+                    preload_content=True,
+                    decode_content=True,
+                )
+            except u3.ClosedPoolError:
+                # The pool manager dropped this pool (too many hosts, or
+                # close()); nothing was sent, so fetch a fresh pool and go on.
+                route = self._route(route.origin, method, path)
+                continue
+            except (u3.HTTPError, OSError) as error:
+                if attempt < self.retries and _nothing_sent(error):
+                    attempt = self._pause(attempt, None)
+                    continue
+                raise _transport_error(error, method, path) from error
+            if attempt < self.retries and raw.status in RETRY_STATUSES and method in _READ_METHODS:
+                attempt = self._pause(attempt, raw.headers.get('Retry-After'))
+                continue
+            return raw
+
+    def _urllib3_timeout(self, timeout: Timeout) -> urllib3.Timeout:
+        """The urllib3 form of a timeout; the last one is kept, as it is nearly always the same."""
+        if timeout is self._timeout_key:
+            return self._timeout_value
+        if isinstance(timeout, tuple):
+            connect, read = timeout
+            value = urllib3.Timeout(connect=connect, read=read)
+        else:
+            value = urllib3.Timeout(connect=timeout, read=timeout)
+        self._timeout_key, self._timeout_value = timeout, value
+        return value
+
+    def _route(self, origin: str, method: str, path: str) -> _Route:
+        """Look up (once) the pool, proxy and headers of ``origin`` the way requests would."""
+        proxies = self._proxies_for(origin)
+        verify, cert = self.session.verify, self.session.cert
+        try:
+            prepared = requests.Request('GET', f'{origin}/').prepare()
+            url = prepared.url or f'{origin}/'
+            adapter = self.session.get_adapter(url)
+            if not isinstance(adapter, requests.adapters.HTTPAdapter):
+                raise exceptions.RequestError(f'no HTTP transport for {method} {path}')
+            pool = cast(
+                urllib3.HTTPConnectionPool,
+                adapter.get_connection_with_tls_context(prepared, verify, proxies, cert),
+            )
+            absolute = adapter.request_url(prepared, proxies) != prepared.path_url
+        except (u3.HTTPError, OSError, ValueError) as error:  # requests' errors are OSErrors
+            raise _transport_error(error, method, path) from error
+        try:
+            adapter.cert_verify(pool, url, verify, cert)  # type: ignore[no-untyped-call]
+        except OSError as error:  # a CA bundle or client certificate file is missing
+            raise exceptions.TLSError(f'TLS failed on {method} {path}: {error}') from error
+        headers = {
+            name: value if isinstance(value, str) else value.decode('latin-1')
+            for name, value in self.session.headers.items()
+            if value
+        }
+        route = _Route(origin, pool, origin if absolute else '', headers)
+        self._routes[origin] = route
+        return route
 
     def stream(
         self,
@@ -272,6 +385,7 @@ class Request:
         timeout: Timeout | None,
         stream: bool = False,
     ) -> requests.Response:
+        """Send through :attr:`session` itself: the path of streamed requests and file bodies."""
         headers: dict[str, str] = dict(extra_headers) if extra_headers else {}
         if token:
             headers['X-Consul-Token'] = token
@@ -292,7 +406,7 @@ class Request:
                     allow_redirects=False,
                     stream=stream,
                 )
-            except requests.RequestException as error:
+            except (requests.RequestException, OSError) as error:
                 if attempt < self.retries and _nothing_sent(error):
                     attempt = self._pause(attempt, None)
                     continue
@@ -328,6 +442,60 @@ class Request:
 
     def _environ_proxies(self, origin: str) -> dict[str, str]:
         return dict(requests.utils.get_environ_proxies(origin))
+
+
+class _Route:
+    """Where the requests to one Consul address go, looked up on its first request.
+
+    ``prefix`` is the origin when the request line must carry the whole URL
+    (plain HTTP through a proxy), else empty; ``headers`` are the session's
+    default headers.
+    """
+
+    __slots__ = ('headers', 'origin', 'pool', 'prefix')
+
+    def __init__(
+        self,
+        origin: str,
+        pool: urllib3.HTTPConnectionPool,
+        prefix: str,
+        headers: dict[str, str],
+    ) -> None:
+        self.origin = origin
+        self.pool = pool
+        self.prefix = prefix
+        self.headers = headers
+
+
+#: No retries inside urllib3 (the adapter does its own), as requests sends.
+_NO_RETRIES = urllib3.Retry(0, read=False)
+
+
+def _split_uri(uri: str) -> tuple[str, str, str]:
+    """``(origin, target, path)`` of a URI: ``http://h:1/v1/kv/a?x`` -> ``http://h:1``, ``/v1/kv/a?x``, ``/v1/kv/a``."""
+    start = uri.find('://')
+    slash = uri.find('/', start + 3 if start >= 0 else 0)
+    if slash < 0:
+        return uri, '/', '/'
+    origin, target = uri[:slash], uri[slash:]
+    fragment = target.find('#')
+    if fragment >= 0:
+        target = target[:fragment]
+    mark = target.find('?')
+    return origin, target, target if mark < 0 else target[:mark]
+
+
+def _encode_query(params: Mapping[str, Any]) -> str:
+    """A query string, as requests encodes a params dict: None left out, lists repeated."""
+    pairs: list[tuple[str, Any]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, (str, bytes)) or not hasattr(value, '__iter__'):
+            pairs.append((key, value))
+        else:
+            pairs.extend((key, item) for item in value if item is not None)
+    return urlencode(pairs)
 
 
 class UnixSocketRequest(Request):
@@ -368,40 +536,69 @@ def _resolve_verify(verify: bool | str) -> bool | str:
     return verify
 
 
-def _nothing_sent(error: requests.RequestException) -> bool:
+def _cause(error: BaseException) -> BaseException:
+    """The urllib3 or socket error under requests' and urllib3's wrappers."""
+    inner = error
+    while True:
+        if isinstance(inner, u3.MaxRetryError) and inner.reason is not None:
+            inner = inner.reason
+        elif (
+            isinstance(inner, requests.RequestException)
+            and inner.args
+            and isinstance(inner.args[0], BaseException)
+        ):
+            inner = inner.args[0]
+        else:
+            return inner
+
+
+def _nothing_sent(error: BaseException) -> bool:
     """True when the request failed before any byte of it reached the agent."""
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(error, requests.exceptions.SSLError):
-        return False
-    if isinstance(error, requests.exceptions.ConnectionError):
-        text = repr(error)
-        return 'NewConnectionError' in text or 'FileNotFoundError' in text
-    return False
+    cause = _cause(error)
+    if isinstance(cause, u3.ProtocolError) and len(cause.args) > 1:
+        cause = cause.args[1]
+    # NewConnectionError and NameResolutionError are ConnectTimeoutErrors too.
+    return isinstance(cause, (u3.ConnectTimeoutError, FileNotFoundError, ConnectionRefusedError))
 
 
-def _transport_error(
-    error: requests.RequestException, method: str, path: str
-) -> exceptions.RequestError:
-    """Map a requests exception to the matching consulate exception."""
+def _transport_error(error: BaseException, method: str, path: str) -> exceptions.RequestError:
+    """Map a requests or urllib3 exception to the matching consulate exception."""
     where = f'{method} {path}'
-    if isinstance(error, requests.exceptions.SSLError):
-        return exceptions.TLSError(f'TLS failed on {where}: {_reason(error)}')
-    if isinstance(error, requests.exceptions.Timeout):
-        return exceptions.RequestTimeout(f'timed out on {where}: {_reason(error)}')
-    if isinstance(error, requests.exceptions.ConnectionError):
-        return exceptions.ConnectError(f'cannot reach Consul for {where}: {_reason(error)}')
-    return exceptions.RequestError(f'request failed on {where}: {_reason(error)}')
+    cause = _cause(error)
+    reason = _reason(cause)
+    if isinstance(cause, (u3.SSLError, ssl.SSLError, ssl.CertificateError)) or isinstance(
+        error, requests.exceptions.SSLError
+    ):
+        return exceptions.TLSError(f'TLS failed on {where}: {reason}')
+    if isinstance(cause, u3.NewConnectionError):
+        return exceptions.ConnectError(f'cannot reach Consul for {where}: {reason}')
+    if isinstance(cause, (u3.TimeoutError, TimeoutError)) or isinstance(
+        error, requests.exceptions.Timeout
+    ):
+        return exceptions.RequestTimeout(f'timed out on {where}: {reason}')
+    if isinstance(cause, u3.ProtocolError) and not str(cause.args[0]).startswith(
+        'Connection aborted'
+    ):
+        # The connection broke in the middle of the answer.
+        return exceptions.RequestError(f'request failed on {where}: {reason}')
+    if isinstance(cause, (u3.ProtocolError, u3.ProxyError, u3.PoolError, OSError)) or isinstance(
+        error, requests.exceptions.ConnectionError
+    ):
+        return exceptions.ConnectError(f'cannot reach Consul for {where}: {reason}')
+    return exceptions.RequestError(f'request failed on {where}: {reason}')
 
 
-def _reason(error: BaseException) -> str:
-    """The innermost, most telling part of a requests/urllib3 error chain."""
-    inner: BaseException = error
-    while inner.args and isinstance(inner.args[0], BaseException):
-        inner = inner.args[0]
-    reason = getattr(inner, 'reason', None)
-    text = str(reason if reason is not None else inner)
-    # urllib3 messages repeat the pool's repr; the part after the last ': ' is the cause.
+def _reason(cause: BaseException) -> str:
+    """The most telling part of a (urllib3 or socket) error, without the pool's repr."""
+    inner = cause
+    if isinstance(inner, u3.ProtocolError) and len(inner.args) > 1:
+        if isinstance(inner.args[1], BaseException):
+            inner = inner.args[1]
+    text = str(inner)
+    if isinstance(inner, u3.PoolError):
+        # "HTTPConnectionPool(host=..., port=...): Read timed out." -> "Read timed out."
+        text = text.split(': ', 1)[-1]
+    # urllib3 connection errors start with the connection's repr; the cause follows it.
     return text.split('>: ', 1)[-1]
 
 
