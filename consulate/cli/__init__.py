@@ -1,0 +1,129 @@
+"""The ``consulate`` command: KV backup and restore, KV tools, services and locked jobs.
+
+::
+
+    consulate kv backup -b -f kv.json        # every key, byte for byte
+    consulate kv restore -b -f kv.json
+    consulate kv get app/config > config.bin
+    consulate register web -p 8080 ttl 30s
+    consulate run_once nightly-report -i 3600 -- ./report --all
+
+It is built on the public :class:`consulate.Consul` API only. Errors are
+printed as ``consulate: <what went wrong>`` on stderr; the exit status is 1
+for a failed request or connection (or bad input data) and 2 for a command
+line that cannot be run. ``run_once`` and ``lock`` exit with the command's
+own status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from consulate import __version__, exceptions
+from consulate.cli import backup, jobs, kv, services
+from consulate.cli.connection import CONNECTION_DESTS, add_connection_options, build_client
+from consulate.cli.output import EXIT_ERROR, EXIT_USAGE, CliError, error
+
+__all__ = ['build_parser', 'main']
+
+_EPILOG = (
+    'environment: CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE, CONSUL_HTTP_SSL, '
+    'CONSUL_HTTP_SSL_VERIFY, CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT, '
+    'CONSUL_CLIENT_KEY and CONSUL_TLS_SERVER_NAME are read as the consul CLI reads them.'
+)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Leave the connection options out of usage lines (they are listed under "connection")."""
+
+    def add_usage(
+        self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None
+    ) -> None:
+        kept = [action for action in actions if action.dest not in CONNECTION_DESTS]
+        super().add_usage(usage, kept, groups, prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors read ``consulate: <message>`` (exit 2)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault('formatter_class', _Formatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f'consulate: {self.prog.split(" ", 1)[-1]}: {message}\n')
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``consulate`` command, with every subcommand."""
+    parser = _Parser(
+        prog='consulate',
+        description='A command-line client for Consul: KV backup and restore, KV tools, '
+        'service registration and locked jobs.',
+        epilog=_EPILOG,
+    )
+    parser.add_argument('--version', action='version', version=f'consulate {__version__}')
+    add_connection_options(parser)
+    connection = _Parser(add_help=False)
+    add_connection_options(connection, suppress=True)
+    parents: list[argparse.ArgumentParser] = [connection]
+
+    commands = parser.add_subparsers(dest='command', metavar='COMMAND', parser_class=_Parser)
+    kv_parser = commands.add_parser(
+        'kv',
+        help='work with the KV store',
+        description='Back up, restore, export, import, list, read and write KV keys. '
+        'Values are moved as their exact bytes.',
+    )
+    kv_actions = kv_parser.add_subparsers(dest='action', metavar='ACTION', parser_class=_Parser)
+    backup.add_parsers(kv_actions, parents)
+    kv.add_parsers(kv_actions, parents)
+    services.add_parsers(commands, parents)
+    jobs.add_parsers(commands, parents)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``consulate`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, 'handler', None)
+    if handler is None:
+        subparser = parser if args.command is None else _subparser(parser, args.command)
+        subparser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        with build_client(args) as consul:
+            status: int = handler(consul, args)
+            return status
+    except CliError as exc:
+        error(str(exc))
+        return exc.code
+    except exceptions.ValidationError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except exceptions.ConsulateException as exc:
+        error(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        error('interrupted')
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``consulate kv ls | head``): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        choices = getattr(action, 'choices', None)
+        if choices and name in choices:
+            sub: argparse.ArgumentParser = choices[name]
+            return sub
+    return parser

@@ -1,0 +1,127 @@
+"""How the command reaches Consul: the connection options and the client built from them.
+
+Like Consul's own CLI, the command reads ``CONSUL_HTTP_ADDR``,
+``CONSUL_HTTP_TOKEN``, ``CONSUL_HTTP_TOKEN_FILE``, ``CONSUL_HTTP_SSL``,
+``CONSUL_HTTP_SSL_VERIFY``, ``CONSUL_CACERT``, ``CONSUL_CAPATH`` and
+``CONSUL_CLIENT_CERT`` / ``CONSUL_CLIENT_KEY`` (through
+:class:`consulate.Consul`, which reads them when it is built); an option
+given on the command line wins over its variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+
+from consulate.client import Consul, parse_addr
+from consulate.exceptions import ValidationError
+
+__all__ = ['CONNECTION_DESTS', 'add_connection_options', 'build_client']
+
+#: The namespace names of the connection options.
+CONNECTION_DESTS = frozenset(
+    {'addr', 'api_scheme', 'api_host', 'api_port', 'datacenter', 'token', 'token_file'}
+)
+
+_SCHEMES = ('http', 'https', 'unix', 'http+unix')
+
+
+def add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """Add the connection options to ``parser``.
+
+    :param suppress: leave an option out of the namespace when it is not
+        given (for the copies on each subcommand, so they do not reset a
+        value given before the subcommand)
+    """
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group(
+        'connection',
+        'Each option wins over its environment variable; without either, '
+        'consulate talks to localhost:8500 over HTTP.',
+    )
+    group.add_argument(
+        '--addr',
+        default=default,
+        metavar='ADDRESS',
+        help='the Consul address: host:port, http(s)://host:port or unix:///path/to.sock '
+        '(default: $CONSUL_HTTP_ADDR)',
+    )
+    group.add_argument(
+        '--api-scheme',
+        default=default,
+        choices=_SCHEMES,
+        help='the scheme; unix (or http+unix) takes the socket path from --api-host',
+    )
+    group.add_argument(
+        '--api-host', default=default, metavar='HOST', help='the host name, or the socket path'
+    )
+    group.add_argument('--api-port', default=default, type=_port, metavar='PORT', help='the port')
+    group.add_argument(
+        '--datacenter',
+        '--dc',
+        default=default,
+        dest='datacenter',
+        metavar='DC',
+        help="the datacenter to ask (default: the agent's own)",
+    )
+    group.add_argument(
+        '--token',
+        default=default,
+        help='the ACL token (default: $CONSUL_HTTP_TOKEN_FILE, then $CONSUL_HTTP_TOKEN)',
+    )
+    group.add_argument(
+        '--token-file',
+        default=default,
+        metavar='FILE',
+        help='a file holding the ACL token (default: $CONSUL_HTTP_TOKEN_FILE)',
+    )
+
+
+def build_client(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Consul:
+    """The :class:`~consulate.Consul` client the options and the environment describe.
+
+    ``--addr`` wins over the ``--api-*`` options; those replace single parts
+    of ``CONSUL_HTTP_ADDR`` (or of ``localhost:8500``).
+
+    :raises consulate.exceptions.ValidationError: an invalid address, setting or token file
+    """
+    environ = os.environ if environ is None else environ
+    token: str | None = getattr(args, 'token', None)
+    token_file: str | None = getattr(args, 'token_file', None)
+    datacenter: str | None = getattr(args, 'datacenter', None)
+    addr = getattr(args, 'addr', None) or _addr_from_parts(args, environ)
+    return Consul(datacenter=datacenter, token=token, addr=addr, token_file=token_file, env=environ)
+
+
+def _addr_from_parts(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """An address built from ``--api-scheme/--api-host/--api-port``, or None if none is given."""
+    scheme_option: str | None = getattr(args, 'api_scheme', None)
+    host_option: str | None = getattr(args, 'api_host', None)
+    port_option: int | None = getattr(args, 'api_port', None)
+    if scheme_option is None and host_option is None and port_option is None:
+        return None
+    scheme, host, port = parse_addr(environ.get('CONSUL_HTTP_ADDR') or 'localhost:8500')
+    if scheme_option in ('unix', 'http+unix') and host_option is None and scheme != 'http+unix':
+        raise ValidationError('--api-scheme unix needs the socket path in --api-host')
+    if scheme_option is not None:
+        scheme = 'http+unix' if scheme_option in ('unix', 'http+unix') else scheme_option
+    if host_option is not None:
+        host = host_option
+    if scheme == 'http+unix':
+        return f'unix://{host}'
+    if port_option is not None:
+        port = port_option
+    if ':' in host and not host.startswith('['):
+        host = f'[{host}]'
+    return f'{scheme}://{host}:{port or 8500}'
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'not a port number: {text!r}') from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f'a port is 1 to 65535, not {port}')
+    return port
