@@ -1,0 +1,379 @@
+"""Follow changes with blocking queries: ``consul.watch``.
+
+Each method of :class:`Watch` returns a :class:`Watcher`, an iterator that
+yields the current value first and then each change, decoded like the
+matching read method::
+
+    for config in consul.watch.key('app/config'):
+        apply(config)                       # the current value, then every change
+
+    with consul.watch.service('web', passing=True, timeout=5) as nodes:
+        while running:
+            try:
+                update_backends(nodes.next())
+            except TimeoutError:
+                pass                        # no change in 5 s: do other work
+
+The watcher follows Consul's blocking-query rules: the first read does not
+block, every later read sends the last ``X-Consul-Index`` with ``wait``; an
+index that goes backwards resets the watch (a fresh, non-blocking read), an
+index of 0 is never sent, and an answer whose index or value did not change
+is not yielded. Transport errors, 5xx and 429 answers are retried with an
+exponential back-off bounded by ``max_backoff``, so a watch carries on after
+the agent restarts; other errors (403, 400...) are raised from ``next()``.
+
+Nothing runs between two calls of ``next()``: each value is read when the
+consumer asks for it, so a slow consumer gets the latest value and never an
+older one after a newer (writes made between two reads are coalesced).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from consulate import exceptions
+from consulate.api.base import check_consistency, duration_seconds
+
+if TYPE_CHECKING:
+    from consulate.adapters import Response
+    from consulate.client import Consul
+
+__all__ = ['DEFAULT_WAIT', 'UNCHANGED', 'Watch', 'Watcher']
+
+T = TypeVar('T')
+
+#: How long each blocking query waits for a change, in seconds.
+DEFAULT_WAIT = 60.0
+#: The longest pause between two attempts after errors, in seconds.
+MAX_BACKOFF = 30.0
+#: The most requests per second a watcher sends, on average.
+RATE = 20.0
+
+#: A read: ``(index, wait) -> (value, response)``.
+Reader = Callable[[int | None, float | None], tuple[T, 'Response | None']]
+
+#: The errors a watcher waits out instead of raising: the agent is
+#: unreachable or restarting, has no leader, or is rate limiting.
+TRANSIENT_ERRORS = (exceptions.RequestError, exceptions.ServerError, exceptions.TooManyRequests)
+
+_MISSING: Any = object()
+
+#: What a read returns when its answer holds nothing to yield.
+UNCHANGED: Any = object()
+
+
+class Watcher(Generic[T], Iterator[T]):
+    """An iterator over a value and its changes, read with blocking queries.
+
+    Use it in a ``for`` loop, call :meth:`next` (with a timeout to poll),
+    and :meth:`close` it (or use it as a context manager) to stop; a closed
+    watcher ends its iteration. Use one watcher from one thread at a time;
+    :meth:`close` may be called from another thread and takes effect when
+    the request in progress returns (within ``wait``).
+
+    :param read: the read, called as ``read(index, wait)``; it returns the
+        decoded value and the response it came from
+    :param wait: how long each blocking query may wait, seconds or a duration string
+    :param timeout: the default time :meth:`next` waits for a change before
+        raising :class:`TimeoutError` (None: wait for ever)
+    :param max_backoff: the longest pause between attempts after errors
+    :param rate: the most requests per second on average (None: no limit)
+    :param ordered: whether the index grows with each change; event indexes
+        are only compared for equality
+    """
+
+    def __init__(
+        self,
+        read: Reader[T],
+        *,
+        wait: str | float = DEFAULT_WAIT,
+        timeout: float | None = None,
+        max_backoff: float = MAX_BACKOFF,
+        rate: float | None = RATE,
+        ordered: bool = True,
+        name: str = 'watch',
+    ) -> None:
+        self._read = read
+        self._wait = duration_seconds(wait)
+        self._timeout = timeout
+        self._max_backoff = max_backoff
+        self._rate = rate
+        self._tokens = rate or 0.0
+        self._refilled = time.monotonic()
+        self._ordered = ordered
+        self._name = name
+        self._index: int | None = None
+        self._value: Any = _MISSING
+        self._failures = 0
+        self._closed = False
+        #: The index of the last value yielded (``X-Consul-Index``).
+        self.index: int | None = None
+        #: The last error waited out, or None since the last successful read.
+        self.last_error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        state = 'closed' if self._closed else f'index={self.index}'
+        return f'<Watcher {self._name} {state}>'
+
+    def __iter__(self) -> Watcher[T]:
+        return self
+
+    def __next__(self) -> T:
+        return self.next()
+
+    def __enter__(self) -> Watcher[T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def close(self) -> None:
+        """Stop the watch: the iteration ends and :meth:`next` raises StopIteration."""
+        self._closed = True
+
+    def next(self, timeout: float | None = _MISSING, default: Any = _MISSING) -> T:
+        """Return the current value on the first call, then wait for the next change.
+
+        :param timeout: the most seconds to wait for a change (default: the
+            watcher's ``timeout``); 0 checks once without waiting
+        :param default: returned instead of raising when the timeout passes
+        :raises TimeoutError: no change within ``timeout`` (and no ``default``)
+        :raises StopIteration: the watcher is closed
+        :raises consulate.exceptions.ConsulateException: an error that waiting
+            does not cure (403, 400, 404...); the watch can be resumed
+        """
+        limit = self._timeout if timeout is _MISSING else timeout
+        deadline = None if limit is None else time.monotonic() + max(0.0, limit)
+        attempted = False
+        while True:
+            if self._closed:
+                raise StopIteration
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0 and attempted:
+                if default is not _MISSING:
+                    return default  # type: ignore[no-any-return]
+                raise TimeoutError(f'{self._name}: no change within {limit} s')
+            changed, value = self._step(remaining)
+            attempted = True
+            if changed:
+                return cast(T, value)
+
+    def _step(self, remaining: float | None) -> tuple[bool, Any]:
+        """One read; return ``(True, value)`` when there is a value to yield."""
+        self._throttle(remaining)
+        index = self._index
+        wait = None if index is None else self._wait_for(remaining)
+        try:
+            value, response = self._read(index, wait)
+        except TRANSIENT_ERRORS as error:
+            self.last_error = error
+            self._failures += 1
+            self._back_off(remaining)
+            return False, None
+        self._failures = 0
+        self.last_error = None
+        new = response.index if response is not None else None
+        if index is not None and new is not None and self._ordered and new < index:
+            self._index = None  # the index went backwards: read afresh, without blocking
+            return False, None
+        if index is not None and new == index:
+            return False, None  # the wait expired, or an idempotent write: nothing new
+        self._index = new if new is None or new > 0 else 1
+        if value is UNCHANGED or (self._value is not _MISSING and value == self._value):
+            return False, None
+        self._value = value
+        self.index = self._index
+        return True, value
+
+    def _wait_for(self, remaining: float | None) -> float:
+        """The ``wait`` of the next blocking query: no more than the time left, jitter included."""
+        if remaining is None:
+            return self._wait
+        return max(0.001, min(self._wait, remaining * 16 / 17))
+
+    def _throttle(self, remaining: float | None) -> None:
+        """A token bucket: at most ``rate`` requests a second on average, bursts of ``rate``."""
+        if not self._rate:
+            return
+        now = time.monotonic()
+        self._tokens = min(self._rate, self._tokens + (now - self._refilled) * self._rate)
+        self._refilled = now
+        if self._tokens < 1:
+            pause = (1 - self._tokens) / self._rate
+            time.sleep(pause if remaining is None else max(0.0, min(pause, remaining)))
+            self._tokens = 1.0
+            self._refilled = time.monotonic()
+        self._tokens -= 1
+
+    def _back_off(self, remaining: float | None) -> None:
+        """Sleep after a failed read: 0.25 s doubling per failure, at most ``max_backoff``."""
+        delay = min(self._max_backoff, 0.25 * 2 ** min(self._failures - 1, 16))
+        delay *= 0.5 + random.random() / 2
+        if remaining is not None:
+            delay = max(0.0, min(delay, remaining))
+        time.sleep(delay)
+
+
+class Watch:
+    """The watches of ``consul watch``, as iterators (``consul.watch``).
+
+    Every method takes these keyword-only options, passed to :class:`Watcher`:
+    ``wait`` (seconds or a duration string per blocking query, default 60),
+    ``timeout`` (the default of :meth:`Watcher.next`), ``max_backoff``,
+    ``rate``, and ``consistency`` (``'default'``, ``'stale'`` or
+    ``'consistent'``; the client's mode when left out).
+    """
+
+    def __init__(self, consul: Consul) -> None:
+        self._consul = consul
+
+    def __repr__(self) -> str:
+        return f'<Watch {self._consul.base_uri}>'
+
+    def key(
+        self, key: str, *, default: Any = None, raw: bool = False, **options: Any
+    ) -> Watcher[Any]:
+        """Watch one KV key; yields its value as ``consul.kv.get(key, default, raw)`` returns it.
+
+        ``GET /v1/kv/:key``. A write that stores the same value again is not
+        reported; a deleted key yields ``default``.
+        """
+        kv, mode = self._consul.kv, self._mode(options)
+
+        def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
+            value = kv.get(key, default, raw, index=index, wait=wait, consistency=mode)
+            return value, kv.last_response
+
+        return Watcher(read, name=f'key {key!r}', **options)
+
+    def prefix(self, prefix: str, **options: Any) -> Watcher[dict[str, Any]]:
+        """Watch the keys under a prefix; yields ``{key: value}`` as ``consul.kv.find(prefix)``.
+
+        ``GET /v1/kv/:prefix?recurse``. An empty prefix watches the whole store.
+        """
+        kv, mode = self._consul.kv, self._mode(options)
+
+        def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
+            value = kv.find(prefix, index=index, wait=wait, consistency=mode)
+            return value, kv.last_response
+
+        return Watcher(read, name=f'prefix {prefix!r}', **options)
+
+    def services(self, **options: Any) -> Watcher[Any]:
+        """Watch the catalog's services, as ``consul.catalog.services()`` returns them.
+
+        ``GET /v1/catalog/services``.
+        """
+        catalog, mode = self._consul.catalog, self._mode(options)
+
+        def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
+            value = catalog.services(index=index, wait=wait, consistency=mode)
+            return value, catalog.last_response
+
+        return Watcher(read, name='services', **options)
+
+    def nodes(self, **options: Any) -> Watcher[Any]:
+        """Watch the catalog's nodes, as ``consul.catalog.nodes()`` returns them.
+
+        ``GET /v1/catalog/nodes``.
+        """
+        catalog, mode = self._consul.catalog, self._mode(options)
+
+        def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
+            value = catalog.nodes(index=index, wait=wait, consistency=mode)
+            return value, catalog.last_response
+
+        return Watcher(read, name='nodes', **options)
+
+    def service(
+        self, name: str, tag: str | None = None, passing: bool = False, **options: Any
+    ) -> Watcher[Any]:
+        """Watch a service's instances with their health, as ``consul.health.service()``.
+
+        ``GET /v1/health/service/:name``; with ``passing`` only the instances
+        whose checks all pass.
+        """
+        health, mode = self._consul.health, self._mode(options)
+
+        def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
+            value = health.service(
+                name, tag=tag, passing=passing, index=index, wait=wait, consistency=mode
+            )
+            return value, health.last_response
+
+        return Watcher(read, name=f'service {name!r}', **options)
+
+    def checks(
+        self, service: str | None = None, state: str | None = None, **options: Any
+    ) -> Watcher[Any]:
+        """Watch health checks: a service's (``consul.health.checks``) or those in a state.
+
+        ``GET /v1/health/checks/:service``, or ``GET /v1/health/state/:state``
+        (``state`` defaults to ``'any'``: every check).
+
+        :raises consulate.exceptions.ValidationError: both ``service`` and ``state``
+        """
+        if service is not None and state is not None:
+            raise exceptions.ValidationError('watch checks of a service or in a state, not both')
+        health, mode = self._consul.health, self._mode(options)
+
+        def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
+            query: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': mode}
+            if service is not None:
+                value = health.checks(service, **query)
+            else:
+                value = health.state(state or 'any', **query)
+            return value, health.last_response
+
+        return Watcher(read, name=f'checks {service or state or "any"!r}', **options)
+
+    def event(self, name: str | None = None, **options: Any) -> Watcher[list[dict[str, Any]]]:
+        """Watch user events: yields the events the agent knows, then each batch of new ones.
+
+        ``GET /v1/event/list``, as ``consul.event.list(name)`` returns it. The
+        first value is the agent's whole list (possibly empty); each later
+        value is the list of events fired since, oldest first. Events are
+        gossiped: the list is this agent's view.
+        """
+        event = self._consul.event
+        options.pop('consistency', None)  # the event list is agent-local
+        state: dict[str, Any] = {'read': False, 'last': None}
+
+        def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
+            events = list(event.list(name, index=index, wait=wait))
+            response = event.last_response
+            if not state['read']:
+                value: Any = events  # the first value: the whole list
+                state['read'] = True
+            else:
+                value = _after(events, state['last']) or UNCHANGED
+            if events:
+                state['last'] = events[-1].get('ID')
+            return value, response
+
+        return Watcher(read, ordered=False, name=f'event {name or "*"!r}', **options)
+
+    def _mode(self, options: dict[str, Any]) -> str | None:
+        return check_consistency(options.pop('consistency', None))
+
+
+def _after(events: list[dict[str, Any]], last_id: str | None) -> list[dict[str, Any]]:
+    """The events that follow the one with ``last_id`` (all of them if it is gone)."""
+    for position, event in enumerate(events):
+        if event.get('ID') == last_id:
+            return events[position + 1 :]
+    return events
