@@ -123,9 +123,9 @@ class Endpoint:
         if datacenter and self.ACCEPTS_DC:
             query['dc'] = datacenter
         if self._namespace:
-            query['ns'] = self._namespace
+            query.setdefault('ns', self._namespace)  # a per-call ns wins
         if self._partition:
-            query['partition'] = self._partition
+            query.setdefault('partition', self._partition)
         if read:
             mode = check_consistency(consistency) or self._consistency
             if mode and mode != 'default':
@@ -221,6 +221,38 @@ class Endpoint:
     def _txn(self, ops: list[dict[str, Any]]) -> Response:
         """Send a transaction (``PUT /v1/txn``); a rollback (409) is returned, other errors raise."""
         response = self._request('PUT', f'{self._api_uri}/txn', data=ops, allow_409=True)
+        return response
+
+    def _request_since(
+        self,
+        since: str,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> Response:
+        """Send a request to a route that older or OSS agents lack (``since``: who has it).
+
+        A 404 means the route is missing when its body says so (newer agents), or
+        when it is empty (1.8.x) and ``OPTIONS`` on the same URL is a 404 too.
+        Other 404s raise NotFound (or are returned with ``allow_404``).
+
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent has no such route
+        """
+        allow_404 = kwargs.pop('allow_404', False)
+        response = self._request(method, url, params, data, allow_404=True, **kwargs)
+        if response.status_code != 404:
+            return response
+        body = response.content.strip()
+        if b'not a recognized HTTP API endpoint' in body or (
+            not body and self._adapter.request('OPTIONS', url).status_code == 404
+        ):
+            raise exceptions.UnsupportedEndpoint(
+                404, method, response.path, f'this endpoint needs {since}'
+            )
+        if not allow_404:
+            exceptions.raise_for_status(404, method, response.path, response.content)
         return response
 
     def _blocking_timeout(self, wait: str | float) -> tuple[float, float]:
