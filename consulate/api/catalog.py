@@ -1,0 +1,203 @@
+"""The catalog (``/v1/catalog``): the datacenter's nodes and services, as the servers know them.
+
+The catalog is the consistent, cluster-wide view; ``consul.agent`` is the
+local agent's own view, which anti-entropy copies into the catalog. The reads
+are blocking queries: pass ``index`` (from ``consul.catalog.last_response.index``)
+and ``wait`` to wait for a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from consulate import exceptions
+from consulate.api.base import Endpoint, JSONList, JSONObject
+
+__all__ = ['Catalog', 'node_meta_params']
+
+
+class Catalog(Endpoint):
+    """Register, deregister and list nodes and services in the catalog."""
+
+    PREFIX = 'catalog'
+
+    def datacenters(self) -> list[str]:
+        """Return every known datacenter, nearest first, always as a list (``GET /v1/catalog/datacenters``)."""
+        return self._get_list(self._url('datacenters'))
+
+    def register(
+        self,
+        node: str,
+        address: str,
+        datacenter: str | None = None,
+        service: Mapping[str, Any] | None = None,
+        check: Mapping[str, Any] | None = None,
+        *,
+        node_meta: Mapping[str, str] | None = None,
+        tagged_addresses: Mapping[str, str] | None = None,
+        checks: Iterable[Mapping[str, Any]] | None = None,
+        node_id: str | None = None,
+        skip_node_update: bool | None = None,
+    ) -> bool:
+        """Register or update a node, and optionally a service and checks (``PUT /v1/catalog/register``).
+
+        This is low level: prefer the agent's endpoints, which run the checks
+        and keep the catalog in sync. A check registered here is only a
+        record whose ``Status`` (``'passing'``, ``'warning'``, ``'critical'``
+        or ``'unknown'``) nobody updates.
+
+        :param node: the node's name
+        :param address: the node's address
+        :param datacenter: the datacenter (default: the client's, else the agent's)
+        :param service: a service, such as
+            ``{'ID': 'redis1', 'Service': 'redis', 'Tags': ['master'], 'Port': 8000}``
+        :param check: a check, such as ``{'CheckID': 'service:redis1', 'Name':
+            'Redis health check', 'Status': 'passing', 'ServiceID': 'redis1'}``;
+            with a ``ServiceID`` it is a check of that service, else of the node
+        :param node_meta: string metadata of the node
+        :param tagged_addresses: the node's other addresses, such as ``{'wan': '203.0.113.1'}``
+        :param checks: several checks at once
+        :param node_id: the node's UUID
+        :param skip_node_update: leave an existing node's address and metadata as they are
+        :raises consulate.exceptions.Forbidden: the token may not write this node or service
+        """
+        fields = {
+            'Node': node,
+            'Address': address,
+            'Datacenter': datacenter or self._dc,
+            'ID': node_id,
+            'Service': None if service is None else dict(service),
+            'Check': None if check is None else dict(check),
+            'Checks': None if checks is None else [dict(one) for one in checks],
+            'NodeMeta': None if node_meta is None else dict(node_meta),
+            'TaggedAddresses': None if tagged_addresses is None else dict(tagged_addresses),
+            'SkipNodeUpdate': skip_node_update,
+        }
+        data = {key: value for key, value in fields.items() if value is not None}
+        return self._put_bool(self._url('register'), data=data)
+
+    def deregister(
+        self,
+        node: str,
+        datacenter: str | None = None,
+        check_id: str | None = None,
+        service_id: str | None = None,
+    ) -> bool:
+        """Remove a node, or one of its checks or services, from the catalog (``PUT /v1/catalog/deregister``).
+
+        With only ``node`` the node and all its services and checks go; with
+        ``check_id`` only that check; with ``service_id`` that service and its
+        checks. Removing what does not exist is not an error.
+
+        :raises consulate.exceptions.Forbidden: the token may not write this node or service
+        """
+        fields = {
+            'Node': node,
+            'Datacenter': datacenter or self._dc,
+            'CheckID': check_id,
+            'ServiceID': service_id,
+        }
+        data = {key: value for key, value in fields.items() if value is not None}
+        return self._put_bool(self._url('deregister'), data=data)
+
+    def node(
+        self,
+        node_id: str,
+        *,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return a node and its services: ``{'Node': {...}, 'Services': {id: {...}}}`` (``GET /v1/catalog/node/:node``).
+
+        :param node_id: the node's name
+        :param filter: a filter expression on the services
+        :raises consulate.exceptions.NotFound: there is no such node (Consul answers ``null``)
+        """
+        url = self._url('node', node_id)
+        params = {'filter': filter}
+        found = self._get_json(url, params, index=index, wait=wait, consistency=consistency)
+        if found is None:
+            raise exceptions.NotFound(404, 'GET', f'/v1/catalog/node/{node_id}', 'no such node')
+        return dict(found)
+
+    def nodes(
+        self,
+        *,
+        node_meta: Mapping[str, str] | None = None,
+        near: str | None = None,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return every node of the datacenter, always as a list (``GET /v1/catalog/nodes``).
+
+        :param node_meta: only the nodes with all these metadata values
+        :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
+        :param filter: a filter expression, such as ``'Meta.rack == "r1"'``
+        """
+        params = node_meta_params(node_meta) | {'near': near, 'filter': filter}
+        url = self._url('nodes')
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+    def services(
+        self,
+        *,
+        node_meta: Mapping[str, str] | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return every service name of the datacenter with its tags, as a list (``GET /v1/catalog/services``).
+
+        Consul answers with an object mapping each service name to the union
+        of its instances' tags; this returns one dict per service, sorted by
+        name: ``[{'Service': 'web', 'Tags': ['v1', 'v2']}, ...]``.
+
+        :param node_meta: only the services on nodes with all these metadata values
+        """
+        url = self._url('services')
+        params = node_meta_params(node_meta)
+        found = self._get_json(url, params, index=index, wait=wait, consistency=consistency)
+        found = found or {}
+        return [{'Service': name, 'Tags': found[name] or []} for name in sorted(found)]
+
+    def service(
+        self,
+        service_id: str,
+        *,
+        tag: str | Iterable[str] | None = None,
+        node_meta: Mapping[str, str] | None = None,
+        near: str | None = None,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return the instances of a service, one record per node, always as a list (``GET /v1/catalog/service/:name``).
+
+        :param service_id: the service's name
+        :param tag: only the instances with this tag (or with all these tags)
+        :param node_meta: only the instances on nodes with all these metadata values
+        :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
+        :param filter: a filter expression, such as ``'ServicePort == 80'``
+        """
+        params = node_meta_params(node_meta) | {'tag': _tags(tag), 'near': near, 'filter': filter}
+        url = self._url('service', service_id)
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+
+def node_meta_params(node_meta: Mapping[str, str] | None) -> dict[str, Any]:
+    """The ``node-meta=key:value`` query parameters (repeated) of a metadata filter."""
+    if not node_meta:
+        return {}
+    return {'node-meta': [f'{key}:{value}' for key, value in node_meta.items()]}
+
+
+def _tags(tag: str | Iterable[str] | None) -> list[str] | None:
+    if tag is None:
+        return None
+    return [tag] if isinstance(tag, str) else list(tag)

@@ -1,0 +1,129 @@
+"""Health (``/v1/health``): checks and healthy instances, as the catalog records them.
+
+The health endpoints are kept apart from the catalog because health checking
+is optional; unlike the catalog they filter on check status. Every read is a
+blocking query: pass ``index`` (from ``consul.health.last_response.index``)
+and ``wait`` to wait for a change, which is how a client follows a
+service's healthy instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from consulate import exceptions
+from consulate.api.base import Endpoint, JSONList
+from consulate.api.catalog import node_meta_params
+
+__all__ = ['STATES', 'Health']
+
+#: The states :meth:`Health.state` accepts (``'any'`` is every check).
+STATES = ('any', 'unknown', 'passing', 'warning', 'critical')
+
+
+class Health(Endpoint):
+    """Query checks by service, node and state, and a service's instances with their checks."""
+
+    PREFIX = 'health'
+
+    def checks(
+        self,
+        service_id: str,
+        *,
+        node_meta: Mapping[str, str] | None = None,
+        near: str | None = None,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return the checks of every instance of a service, always as a list (``GET /v1/health/checks/:service``).
+
+        :param service_id: the service's name
+        :param node_meta: only the checks on nodes with all these metadata values
+        :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
+        :param filter: a filter expression, such as ``'Status == "critical"'``
+        """
+        params = node_meta_params(node_meta) | {'near': near, 'filter': filter}
+        url = self._url('checks', service_id)
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+    def node(
+        self,
+        node_id: str,
+        *,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return the checks of a node and of its services, always as a list (``GET /v1/health/node/:node``).
+
+        :param node_id: the node's name
+        :param filter: a filter expression, such as ``'ServiceName == "web"'``
+        """
+        url = self._url('node', node_id)
+        params = {'filter': filter}
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+    def service(
+        self,
+        service_id: str,
+        tag: str | Iterable[str] | None = None,
+        passing: bool | None = None,
+        *,
+        node_meta: Mapping[str, str] | None = None,
+        near: str | None = None,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return the instances of a service with their node and checks, always as a list (``GET /v1/health/service/:service``).
+
+        Each entry is ``{'Node': {...}, 'Service': {...}, 'Checks': [...]}``.
+
+        :param service_id: the service's name
+        :param tag: only the instances with this tag (or with all these tags)
+        :param passing: only the instances whose checks all pass
+        :param node_meta: only the instances on nodes with all these metadata values
+        :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
+        :param filter: a filter expression, such as ``'Service.Port == 80'``
+        """
+        tags = None if tag is None else [tag] if isinstance(tag, str) else list(tag)
+        params = node_meta_params(node_meta) | {
+            'tag': tags,
+            'passing': bool(passing),
+            'near': near,
+            'filter': filter,
+        }
+        url = self._url('service', service_id)
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+    def state(
+        self,
+        state: str,
+        *,
+        node_meta: Mapping[str, str] | None = None,
+        near: str | None = None,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return every check in a state, always as a list (``GET /v1/health/state/:state``).
+
+        :param state: ``'any'``, ``'unknown'``, ``'passing'``, ``'warning'`` or ``'critical'``
+        :param node_meta: only the checks on nodes with all these metadata values
+        :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
+        :param filter: a filter expression, such as ``'ServiceName == "web"'``
+        :raises consulate.exceptions.ValidationError: (a ValueError) an unknown
+            state; nothing is sent
+        """
+        if state not in STATES:
+            raise exceptions.ValidationError(
+                f'state must be one of {", ".join(STATES)}, not {state!r}'
+            )
+        params = node_meta_params(node_meta) | {'near': near, 'filter': filter}
+        url = self._url('state', state)
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
