@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ from typing import Any
 from consulate import exceptions
 from consulate.client import Consul
 
-__all__ = ['ConsulAgent', 'consul_binary', 'free_ports']
+__all__ = ['ConsulAgent', 'ConsulCluster', 'consul_binary', 'free_ports']
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 _INSTALLER = _CHECKOUT / 'scripts' / 'install-consul.sh'
@@ -301,6 +302,151 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+class ConsulCluster:
+    """A cluster of Consul servers (three by default) on 127.0.0.1, for failover tests.
+
+    Each server is a :class:`ConsulAgent` (not in dev mode: it keeps its
+    data directory) with its own free ports, ``bootstrap_expect`` set to the
+    cluster's size, ``retry_join`` to the others and ``raft_multiplier=1``,
+    so a new leader is elected about 2 s after the old one dies::
+
+        with ConsulCluster() as cluster:
+            follower = cluster.followers()[0].client(consistency='stale')
+            cluster.kill_leader()                  # SIGKILL
+            follower.kv.get('key')                 # a stale read still answers
+            cluster.wait_for_leader()
+
+    :param size: the number of servers
+    :param config: more agent configuration for every server
+    """
+
+    def __init__(
+        self, size: int = 3, *, datacenter: str = 'dc1', config: dict[str, Any] | None = None
+    ) -> None:
+        names = ('http', 'https', 'serf_lan', 'serf_wan', 'server')
+        ports = free_ports(len(names) * size)
+        port_sets = [
+            dict(zip(names, ports[i * len(names) : (i + 1) * len(names)], strict=True))
+            for i in range(size)
+        ]
+        prefix = f'consulate-{uuid.uuid4().hex[:6]}'
+        self.nodes: list[ConsulAgent] = []
+        for number, node_ports in enumerate(port_sets, 1):
+            joins = [f'127.0.0.1:{p["serf_lan"]}' for p in port_sets if p is not node_ports]
+            server = {'server': True, 'bootstrap_expect': size, 'retry_join': joins}
+            self.nodes.append(
+                ConsulAgent(
+                    dev=False,
+                    node_name=f'{prefix}-s{number}',
+                    datacenter=datacenter,
+                    ports=node_ports,
+                    config=_merge(server, config or {}),
+                )
+            )
+
+    def __repr__(self) -> str:
+        return f'<ConsulCluster {", ".join(node.http_addr for node in self.nodes)}>'
+
+    def __enter__(self) -> ConsulCluster:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 60.0) -> ConsulCluster:
+        """Start every server at once and wait until each knows the same leader."""
+        self._start_all(self.nodes, timeout)
+        self.wait_for_leader(timeout)
+        return self
+
+    def stop(self) -> None:
+        """Stop every server and remove their directories."""
+        for node in self.nodes:
+            node.stop()
+
+    def running(self) -> list[ConsulAgent]:
+        """The servers whose process runs."""
+        return [node for node in self.nodes if node.pid is not None]
+
+    def leader(self) -> ConsulAgent | None:
+        """The server the running servers agree is the leader, or None."""
+        addresses = {self._leader_seen_by(node) for node in self.running()}
+        if len(addresses) != 1:
+            return None
+        address = addresses.pop()
+        for node in self.running():
+            if address == f'127.0.0.1:{node.ports["server"]}':
+                return node
+        return None
+
+    def followers(self) -> list[ConsulAgent]:
+        """The running servers that are not the leader."""
+        leader = self.leader()
+        return [node for node in self.running() if node is not leader]
+
+    def wait_for_leader(self, timeout: float = 60.0) -> ConsulAgent:
+        """Wait until the running servers agree on a running leader, and return it.
+
+        :raises RuntimeError: no leader within ``timeout`` seconds
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            leader = self.leader()
+            if leader is not None:
+                return leader
+            if time.monotonic() > deadline:
+                raise RuntimeError(f'the cluster has no leader after {timeout}s')
+            time.sleep(0.05)
+
+    def kill_leader(self) -> ConsulAgent:
+        """SIGKILL the current leader (its data directory is kept); return it.
+
+        :raises RuntimeError: the cluster has no leader
+        """
+        leader = self.leader()
+        if leader is None:
+            raise RuntimeError('the cluster has no leader to kill')
+        leader.halt(kill=True)
+        return leader
+
+    def restart(self, *nodes: ConsulAgent, timeout: float = 60.0) -> None:
+        """Start stopped servers again with their data directories; wait until they are ready."""
+        self._start_all(list(nodes), timeout)
+
+    @staticmethod
+    def _start_all(nodes: list[ConsulAgent], timeout: float) -> None:
+        # Each start() waits for a leader, which needs the others: start them together.
+        errors: list[BaseException] = []
+
+        def start(node: ConsulAgent) -> None:
+            try:
+                node.start(timeout)
+            except BaseException as error:  # re-raised below, in the calling thread
+                errors.append(error)
+
+        threads = [threading.Thread(target=start, args=(node,)) for node in nodes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+
+    @staticmethod
+    def _leader_seen_by(node: ConsulAgent) -> str:
+        """The leader's server address as ``node`` sees it ('' when it knows none)."""
+        with node.client(timeout=(1.0, 2.0)) as consul:
+            try:
+                return consul.status.leader()
+            except exceptions.ConsulateException:
+                return ''
 
 
 # -- pytest fixtures -------------------------------------------------------------
