@@ -1,0 +1,111 @@
+"""Snapshots (``/v1/snapshot``): save and restore the whole state of the Consul servers.
+
+A snapshot is a gzipped tar archive of the Raft state: the KV store,
+sessions, the catalog, ACLs, prepared queries, config entries and so on.
+:meth:`Snapshot.save` streams it to a file in chunks and
+:meth:`Snapshot.restore` streams a file back, so neither ever holds the
+archive in memory. Both need a management token when ACLs are on.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from consulate import exceptions
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.adapters import Response
+
+__all__ = ['Snapshot']
+
+#: A path, or a binary file object open for writing (save) or reading (restore).
+PathOrFile = str | os.PathLike[str] | IO[bytes]
+
+
+class Snapshot(Endpoint):
+    """Save the servers' state to a file, and restore it from one."""
+
+    PREFIX = 'snapshot'
+
+    def save(self, path_or_file: PathOrFile, *, stale: bool = False) -> int:
+        """Write a snapshot of the servers' state to ``path_or_file`` (``GET /v1/snapshot``).
+
+        The archive is streamed to disk in chunks. A path is written to a
+        temporary file beside it (readable by its owner only: a snapshot holds
+        ACL tokens) that replaces the path only once the whole snapshot
+        arrived, so a failed save leaves no partial file behind and keeps an
+        older snapshot at that path. A file object is written from its
+        current position and left open.
+
+        ``consul.snapshot.last_response.index`` is the Raft index the
+        snapshot was taken at.
+
+        :param stale: let any server answer, even without a leader
+        :returns: the number of bytes written
+        :raises consulate.exceptions.Forbidden: the token may not take snapshots
+        """
+        params = {'stale': True} if stale else None
+        if not isinstance(path_or_file, (str, os.PathLike)):
+            return self._save_to(path_or_file, params)
+        path = os.fspath(path_or_file)
+        directory, name = os.path.split(path)
+        fd, partial = tempfile.mkstemp(prefix=f'.{name}.', suffix='.partial', dir=directory or '.')
+        try:
+            with os.fdopen(fd, 'wb') as handle:
+                written = self._save_to(handle, params)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+        return written
+
+    def restore(self, path_or_file: PathOrFile) -> None:
+        """Replace the servers' whole state with a saved snapshot (``PUT /v1/snapshot``).
+
+        The file is streamed as the request body, never read whole. This
+        overwrites everything (KV, sessions, catalog, ACLs...) with the
+        snapshot's content; indexes go back in time, so blocking queries
+        in flight see a lower index and must start over.
+
+        :raises consulate.exceptions.ServerError: the archive is not a valid snapshot
+        """
+        if isinstance(path_or_file, (str, os.PathLike)):
+            with open(path_or_file, 'rb') as handle:
+                self._send('PUT', None, handle)
+        else:
+            self._send('PUT', None, path_or_file)
+
+    def _save_to(self, handle: IO[bytes], params: dict[str, Any] | None) -> int:
+        written = 0
+        for chunk in self._send('GET', params, None):
+            handle.write(chunk)
+            written += len(chunk)
+        return written
+
+    def _send(
+        self, method: str, params: dict[str, Any] | None, body: IO[bytes] | None
+    ) -> Iterator[bytes]:
+        """Stream one request through the adapter; return the body's chunk iterator."""
+        url = self._url()
+        response: Response
+        response, chunks = self._adapter.stream(
+            method,
+            url,
+            params=self._params(params, read=method == 'GET'),
+            data=body,
+            token=self._token,
+            content_type='application/octet-stream' if body is not None else None,
+        )
+        self._local.response = response
+        if response.status_code >= 400:
+            exceptions.raise_for_status(
+                response.status_code, method, response.path, response.content
+            )
+        if body is not None:
+            for _ in chunks:  # drain the (empty) answer so the connection can be reused
+                pass
+        return chunks
