@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_connection_options(connection, suppress=True)
     parents: list[argparse.ArgumentParser] = [connection]
 
-    commands = parser.add_subparsers(dest='command', metavar='COMMAND', parser_class=_Parser)
+    commands = parser.add_subparsers(dest='subcommand', metavar='COMMAND', parser_class=_Parser)
     kv_parser = commands.add_parser(
         'kv',
         help='work with the KV store',
@@ -91,10 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``consulate`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words, child = jobs.split_child(
+        sys.argv[1:] if argv is None else argv, _options_with_values(parser)
+    )
+    args = parser.parse_args(words)
+    if child is not None:
+        args.child = [*args.child, '--', *child] if args.child else child
     handler = getattr(args, 'handler', None)
     if handler is None:
-        subparser = parser if args.command is None else _subparser(parser, args.command)
+        subparser = parser if args.subcommand is None else _subparser(parser, args.subcommand)
         subparser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
@@ -127,3 +132,13 @@ def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentP
             sub: argparse.ArgumentParser = choices[name]
             return sub
     return parser
+
+
+def _options_with_values(parser: argparse.ArgumentParser) -> set[str]:
+    """The option strings of ``parser`` that take a value (``--addr``, ``--token``...)."""
+    return {
+        option
+        for action in parser._actions
+        if action.option_strings and action.nargs != 0
+        for option in action.option_strings
+    }

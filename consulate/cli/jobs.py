@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -25,7 +25,10 @@ from consulate.api.lock import LOCK_FLAGS, HeldLock
 from consulate.cli.output import EXIT_USAGE, CliError, error
 from consulate.client import Consul
 
-__all__ = ['add_parsers', 'run_command']
+__all__ = ['JOB_COMMANDS', 'add_parsers', 'run_command', 'split_child']
+
+#: The subcommands that run a command given after ``--``.
+JOB_COMMANDS = frozenset({'run_once', 'lock'})
 
 #: The exit status when another holder has the lock (``run_once``).
 EXIT_LOCKED = 2
@@ -54,7 +57,7 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         metavar='SECONDS',
         help='run only if the last successful run (kept in LOCK_last_run) is older than this',
     )
-    run_once_parser.add_argument('command', nargs=argparse.REMAINDER, metavar='COMMAND ...')
+    run_once_parser.add_argument('child', nargs='*', metavar='COMMAND')
     run_once_parser.set_defaults(handler=run_once)
 
     lock_parser = commands.add_parser(
@@ -75,13 +78,13 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         metavar='SECONDS',
         help='give up (exit 1) after waiting this long for the lock; 0 waits forever',
     )
-    lock_parser.add_argument('command', nargs=argparse.REMAINDER, metavar='COMMAND ...')
+    lock_parser.add_argument('child', nargs='*', metavar='COMMAND')
     lock_parser.set_defaults(handler=lock)
 
 
 def run_once(consul: Consul, args: argparse.Namespace) -> int:
     """``run_once``: run the command only if the lock is free (and the interval has passed)."""
-    command = _command(args.command)
+    command = _command(args.child)
     consul.lock.prefix = ''
     with _signals_raise():
         try:
@@ -101,7 +104,7 @@ def run_once(consul: Consul, args: argparse.Namespace) -> int:
 
 def lock(consul: Consul, args: argparse.Namespace) -> int:
     """``lock``: wait for ``PREFIX/.lock``, run the command, release the lock."""
-    command = _command(args.command)
+    command = _command(args.child)
     prefix = args.prefix.strip('/')
     if not prefix:
         raise CliError('the lock PREFIX cannot be empty', EXIT_USAGE)
@@ -144,9 +147,34 @@ def run_command(command: list[str], held: HeldLock, env: Mapping[str, str] | Non
     return 128 - status if status < 0 else status
 
 
+def split_child(
+    argv: Sequence[str], options_with_values: Collection[str]
+) -> tuple[list[str], list[str] | None]:
+    """Split a ``run_once`` or ``lock`` command line at its first ``--``.
+
+    Everything after the first ``--`` is the command to run, options and
+    all, so ``run_once LOCK -i 60 -- cmd -i x`` gives ``-i 60`` to
+    consulate and ``-i x`` to ``cmd``. Any other command line is left whole.
+
+    :param options_with_values: the options before the subcommand that take a value
+    :returns: the words for the parser, and the command after ``--`` (or None)
+    """
+    words = list(argv)
+    if '--' not in words:
+        return words, None
+    split = words.index('--')
+    position = 0
+    while position < split:
+        word = words[position]
+        if not word.startswith('-'):
+            if word in JOB_COMMANDS:
+                return words[:split], words[split + 1 :]
+            break
+        position += 2 if word in options_with_values else 1
+    return words, None
+
+
 def _command(words: list[str]) -> list[str]:
-    if words and words[0] == '--':
-        words = words[1:]
     if not words:
         raise CliError('no command to run: put it after "--"', EXIT_USAGE)
     return words

@@ -101,7 +101,10 @@ def register(consul: Consul, args: argparse.Namespace) -> int:
 
 
 def deregister(consul: Consul, args: argparse.Namespace) -> int:
-    """``deregister``: ``PUT /v1/agent/service/deregister/:service_id``."""
+    """``deregister``: ``PUT /v1/agent/service/deregister/:service_id``; an unknown ID is an error."""
+    known = {service.get('ID') for service in consul.agent.services()}
+    if args.service_id not in known:
+        raise CliError(f'no service with the ID {args.service_id!r} is registered with this agent')
     if consul.agent.service.deregister(args.service_id) is False:
         raise CliError(f'the agent did not deregister {args.service_id!r}')
     return 0
