@@ -1,0 +1,133 @@
+"""What crosses the wire: one HTTP request per KV operation, and proxies taken from the environment.
+
+A recording proxy sits on 127.0.0.1 in front of the real agent, which answers
+every request; the proxy writes down each request the client sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import consulate
+from consulate import exceptions
+from consulate.testing import ConsulAgent
+from tests.support.proxy import RecordingProxy
+
+
+@pytest.fixture
+def proxy(consul_agent: ConsulAgent) -> Iterator[RecordingProxy]:
+    with RecordingProxy(consul_agent.http_addr) as recording:
+        yield recording
+
+
+@pytest.fixture
+def counted(proxy: RecordingProxy) -> Iterator[consulate.Consul]:
+    """A client whose every request goes through ``proxy``."""
+    with consulate.Consul(addr=proxy.addr, env={}) as client:
+        yield client
+
+
+def _sent(proxy: RecordingProxy) -> list[tuple[str, str]]:
+    """The requests seen since the last call, as (method, path), and forget them."""
+    seen = [(s.method, s.target.split('?', 1)[0]) for s in proxy.seen]
+    proxy.seen.clear()
+    return seen
+
+
+def test_get_is_one_request(
+    counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
+) -> None:
+    consul.kv[f'{prefix}/a'] = {'n': 1}
+    assert counted.kv[f'{prefix}/a'] == {'n': 1}
+    assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/a')]
+    assert counted.kv.get(f'{prefix}/a') == {'n': 1}
+    assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/a')]
+    assert counted.kv.get(f'{prefix}/missing', 'default') == 'default'
+    assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/missing')]
+    with pytest.raises(KeyError):
+        counted.kv[f'{prefix}/missing']
+    assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/missing')]
+
+
+def test_set_is_one_request_and_no_read_first(
+    counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
+) -> None:
+    counted.kv[f'{prefix}/a'] = 'one'
+    assert _sent(proxy) == [('PUT', f'/v1/kv/{prefix}/a')]
+    counted.kv.set(f'{prefix}/a', 'two')
+    assert _sent(proxy) == [('PUT', f'/v1/kv/{prefix}/a')]
+    assert consul.kv.get(f'{prefix}/a', raw=True) == b'two'
+
+
+def test_del_is_one_transaction(
+    counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
+) -> None:
+    consul.kv[f'{prefix}/a'] = 'x'
+    del counted.kv[f'{prefix}/a']
+    assert _sent(proxy) == [('PUT', '/v1/txn')]
+    assert f'{prefix}/a' not in consul.kv
+    with pytest.raises(exceptions.KeyNotFound):
+        del counted.kv[f'{prefix}/a']
+    assert _sent(proxy) == [('PUT', '/v1/txn')]
+
+
+def test_delete_is_one_request(
+    counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
+) -> None:
+    consul.kv[f'{prefix}/a'] = 'x'
+    assert counted.kv.delete(f'{prefix}/a') is True
+    assert _sent(proxy) == [('DELETE', f'/v1/kv/{prefix}/a')]
+    assert consul.kv.get(f'{prefix}/a') is None
+
+
+def test_membership_is_one_request(
+    counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
+) -> None:
+    consul.kv[f'{prefix}/a'] = ''
+    assert f'{prefix}/a' in counted.kv
+    assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/a')]
+    assert f'{prefix}/b' not in counted.kv
+    assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/b')]
+
+
+def test_reading_many_keys_is_one_request(
+    counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
+) -> None:
+    consul.kv.update({f'{prefix}/k{i:03d}': f'v{i}' for i in range(300)})
+    found = counted.kv.find(prefix)
+    assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}')]
+    assert len(found) == 300
+    assert found[f'{prefix}/k123'] == 'v123'
+
+
+def test_environment_proxy_is_honoured(
+    consul_agent: ConsulAgent,
+    proxy: RecordingProxy,
+    prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ('NO_PROXY', 'no_proxy', 'http_proxy', 'all_proxy', 'ALL_PROXY'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('HTTP_PROXY', f'http://{proxy.addr}')
+    with consul_agent.client() as client:
+        client.kv[f'{prefix}/via-proxy'] = 'yes'
+        assert client.kv[f'{prefix}/via-proxy'] == 'yes'
+    # Through a forward proxy, the request line names the whole URL.
+    origin = f'http://{consul_agent.http_addr}'
+    assert [s.target for s in proxy.seen] == [f'{origin}/v1/kv/{prefix}/via-proxy'] * 2
+
+
+def test_no_proxy_is_honoured(
+    consul_agent: ConsulAgent,
+    proxy: RecordingProxy,
+    prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv('HTTP_PROXY', f'http://{proxy.addr}')
+    monkeypatch.setenv('NO_PROXY', '127.0.0.1')
+    with consul_agent.client() as client:
+        client.kv[f'{prefix}/direct'] = 'yes'
+        assert client.kv[f'{prefix}/direct'] == 'yes'
+    assert proxy.seen == []
