@@ -244,7 +244,7 @@ class Request:
         route = self._routes.get(origin) or self._route(origin, method, path)
         send_headers = route.headers.copy()
         if headers:
-            send_headers.update(headers)
+            _merge_headers(send_headers, headers)
         if token:
             send_headers['X-Consul-Token'] = token
         if content_type:
@@ -483,6 +483,16 @@ def _split_uri(uri: str) -> tuple[str, str, str]:
         target = target[:fragment]
     mark = target.find('?')
     return origin, target, target if mark < 0 else target[:mark]
+
+
+def _merge_headers(headers: dict[str, str], extra: Mapping[str, str | None]) -> None:
+    """Add ``extra`` to ``headers`` as requests merges them: names match in any case, None removes."""
+    for name, value in extra.items():
+        lowered = name.lower()
+        for existing in [key for key in headers if key.lower() == lowered]:
+            del headers[existing]
+        if value is not None:
+            headers[name] = value
 
 
 def _encode_query(params: Mapping[str, Any]) -> str:
