@@ -9,17 +9,18 @@ every row of the input is checked before the first batch is sent.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from consulate import exceptions
 from consulate.api import txn
 from consulate.api.kv import key_path
 from consulate.cli import formats
-from consulate.cli.output import CliError, Progress, read_input, write_atomically, write_stdout
+from consulate.cli.output import CliError, read_input, write_atomically, write_stdout
+from consulate.cli.writer import write_operations
 from consulate.client import Consul
 
-__all__ = ['add_parsers', 'write_entries']
+__all__ = ['add_parsers']
 
 
 def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -122,7 +123,7 @@ def restore(consul: Consul, args: argparse.Namespace) -> int:
     if args.prune:
         stale = sorted(k for k in existing if formats.under_prefix(k, prefix) and k not in restored)
         ops.extend(txn.kv_delete(key) for key in stale)
-    write_entries(consul, ops, 'restore')
+    write_operations(consul, ops, 'restore')
     return 0
 
 
@@ -144,59 +145,8 @@ def import_(consul: Consul, args: argparse.Namespace) -> int:
     def imported(names: Sequence[str]) -> None:
         write_stdout(''.join(f'Imported: {name}\n' for name in names).encode('utf-8'))
 
-    write_entries(consul, ops, 'import', on_batch=imported)
+    write_operations(consul, ops, 'import', on_written=imported)
     return 0
-
-
-def write_entries(
-    consul: Consul,
-    ops: list[txn.Operation],
-    verb: str,
-    *,
-    on_batch: Callable[[Sequence[str]], None] | None = None,
-) -> int:
-    """Apply ``ops`` in batches with a progress bar; explain a failure key by key.
-
-    :param on_batch: called with the names of the keys of each batch once it is applied
-    :raises CliError: a batch failed: which key, why, and how many keys were written
-    """
-    if not ops:
-        return 0
-    bar = Progress(f'{verb}:')
-    names = [txn.operation_name(op) for op in ops]
-    reported = 0
-
-    def progress(done: int, total: int) -> None:
-        nonlocal reported
-        bar(done, total)
-        if on_batch is not None:
-            on_batch(names[reported:done])
-        reported = done
-
-    try:
-        return consul.txn.execute_batches(ops, progress=progress)
-    except exceptions.BatchFailed as failure:
-        raise CliError(_explain(verb, failure, len(ops))) from failure
-    finally:
-        bar.finish()
-
-
-def _explain(verb: str, failure: exceptions.BatchFailed, total: int) -> str:
-    """``<verb> failed at key 'k': <cause>; N of M keys were written``."""
-    cause = failure.cause
-    pending = failure.uncertain or failure.unwritten
-    key = pending[0] if pending else '?'
-    if isinstance(cause, exceptions.TransactionFailed) and cause.errors:
-        index = cause.errors[0][0]
-        if 0 <= index < len(pending):
-            key = pending[index]
-        cause_text = cause.errors[0][1]
-    else:
-        cause_text = str(cause)
-    text = f'{verb} failed at key {key!r}: {cause_text}; {len(failure.written)} of {total} were written'
-    if failure.uncertain:
-        text += f', and {len(failure.uncertain)} may have been'
-    return text
 
 
 def _prefix(prefix: str) -> str:
