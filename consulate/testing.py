@@ -271,14 +271,16 @@ class ConsulAgent:
     def _make_certificates(self) -> dict[str, Any]:
         """A CA, a server and a client certificate made by ``consul tls``."""
         tls_dir = self.directory / 'tls'
-        tls_dir.mkdir()
+        fresh = not tls_dir.exists()  # a restarted agent (halt(), start()) keeps its certificates
+        tls_dir.mkdir(exist_ok=True)
         binary = consul_binary()
         for args in (
             ['tls', 'ca', 'create'],
             ['tls', 'cert', 'create', '-server', f'-dc={self.datacenter}'],
             ['tls', 'cert', 'create', '-client', f'-dc={self.datacenter}'],
         ):
-            subprocess.run([binary, *args], cwd=tls_dir, check=True, capture_output=True)
+            if fresh:
+                subprocess.run([binary, *args], cwd=tls_dir, check=True, capture_output=True)
         dc = self.datacenter
         self.ca_file = str(tls_dir / 'consul-agent-ca.pem')
         self.client_cert = (

@@ -3,6 +3,9 @@
 The agent still answers every request; the proxy only writes down the
 method, the path with its query string and the headers of each request
 before forwarding it, and can delay answers to make an agent look slow.
+For faults a real agent cannot produce, ``answer`` may replace the agent's
+answer with a :class:`Canned` one (a 502 page from a gateway, a 429 with
+``Retry-After``, a body cut off in the middle).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import http.client
 import http.server
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -23,6 +27,25 @@ class Seen:
     target: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Canned:
+    """The answer the proxy gives instead of the agent's.
+
+    ``status`` or ``body`` left as None take the agent's (the request is then
+    forwarded); ``forward`` sends the request to the agent even when both are
+    given, and drops its answer (a gateway that lost the reply); ``cut`` sends
+    only that many bytes of the body, under the full Content-Length, then
+    closes the connection.
+    """
+
+    status: int | None = None
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    forward: bool = False
+    cut: int | None = None
 
 
 @dataclass
@@ -32,6 +55,8 @@ class RecordingProxy:
     upstream: str
     delay: float = 0.0
     seen: list[Seen] = field(default_factory=list)
+    answer: Callable[[Seen], Canned | None] | None = None
+    port: int = 0
 
     def __post_init__(self) -> None:
         proxy = self
@@ -42,28 +67,47 @@ class RecordingProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get('Content-Length') or 0)
                 body = self.rfile.read(length) if length else b''
-                proxy.seen.append(Seen(self.command, self.path, dict(self.headers), body))
+                seen = Seen(self.command, self.path, dict(self.headers), body)
+                proxy.seen.append(seen)
                 if proxy.delay:
                     time.sleep(proxy.delay)
-                upstream = http.client.HTTPConnection(proxy.upstream, timeout=30)
-                upstream.request(self.command, self.path, body or None, dict(self.headers))
-                answer = upstream.getresponse()
-                content = answer.read()
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
+                canned = proxy.answer(seen) if proxy.answer else None
+                status, headers, content = 0, {}, b''
+                if canned is None or canned.forward or None in (canned.status, canned.body):
+                    status, headers, content = self._upstream(body)
+                if canned is not None:
+                    if canned.status is not None and canned.body is not None:
+                        headers = {}
+                    status = canned.status or status
+                    content = content if canned.body is None else canned.body
+                    headers.update(canned.headers)
+                self.send_response(status)
+                for name, value in headers.items():
                     if name.lower() not in ('transfer-encoding', 'connection', 'content-length'):
                         self.send_header(name, value)
                 self.send_header('Content-Length', str(len(content)))
+                if canned is not None and canned.cut is not None:
+                    self.send_header('Connection', 'close')
+                    self.close_connection = True
+                    content = content[: canned.cut]
                 self.end_headers()
                 self.wfile.write(content)
-                upstream.close()
+
+            def _upstream(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+                upstream = http.client.HTTPConnection(proxy.upstream, timeout=30)
+                try:
+                    upstream.request(self.command, self.path, body or None, dict(self.headers))
+                    answer = upstream.getresponse()
+                    return answer.status, dict(answer.getheaders()), answer.read()
+                finally:
+                    upstream.close()
 
             do_GET = do_PUT = do_POST = do_DELETE = _forward
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self._server = http.server.ThreadingHTTPServer(('127.0.0.1', self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
