@@ -182,6 +182,9 @@ class Watcher(Generic[T], Iterator[T]):
         except TRANSIENT_ERRORS as error:
             self.last_error = error
             self._failures += 1
+            # The agent may come back with another index space (a restarted dev
+            # agent, another server): read afresh, and let the value decide.
+            self._index = None
             self._back_off(remaining)
             return False, None
         self._failures = 0
