@@ -17,6 +17,7 @@ import pytest
 
 import consulate
 from consulate import exceptions
+from consulate.api.acl import ACL
 from consulate.testing import ConsulAgent
 
 Call = Callable[[consulate.Consul], Any]
@@ -507,3 +508,15 @@ def test_auth_method_binding_rule_login_logout(
     assert acl_consul.acl.delete_auth_method(name) is True
     with pytest.raises(exceptions.NotFound):
         acl_consul.acl.read_auth_method(name)
+
+
+def test_legacy_calls_where_the_routes_are_gone_raise_unsupported_endpoint(
+    acl_consul: consulate.Consul,
+) -> None:
+    # Consul 1.11+ has no legacy ACL routes; a base URI under which this agent
+    # has no routes at all stands in for such an agent.
+    acl = ACL(f'{acl_consul.base_uri}/gone', acl_consul.adapter, token=None)
+    with pytest.raises(exceptions.UnsupportedEndpoint, match=r'removed in Consul 1\.11'):
+        acl.list()
+    with pytest.raises(exceptions.NotFound):
+        acl.create('x')

@@ -3,20 +3,29 @@
 Consul 1.4 replaced these tokens with the token/policy/role system
 (:mod:`consulate.api.acl.tokens`, :mod:`consulate.api.acl.policies`).
 The legacy routes still work in Consul 1.4 to 1.10 (1.8 is measured here)
-and are **removed in Consul 1.11**: there they answer 404, raised as
-:class:`~consulate.exceptions.NotFound`.
+and are **removed in Consul 1.11**: there these methods raise
+:class:`~consulate.exceptions.UnsupportedEndpoint` (a
+:class:`~consulate.exceptions.NotFound`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api.acl._common import body
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
+if TYPE_CHECKING:
+    from consulate.adapters import Response
+
 __all__ = ['ACL_TYPES', 'LegacyACL']
 
 #: The legacy token types.
 ACL_TYPES = ('client', 'management')
+
+#: Who has the legacy routes, for the UnsupportedEndpoint raised by newer agents.
+_SINCE = 'Consul 1.10 or older: the legacy ACL API was removed in Consul 1.11 (use the token and policy methods)'
 
 
 def _check_type(acl_type: str) -> str:
@@ -43,7 +52,7 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
         """
         data = body(Name=name, Type=_check_type(acl_type), Rules=rules)
-        return str(self._put(self._url('create'), data=data).json()['ID'])
+        return str(self._legacy('PUT', self._url('create'), data=data).json()['ID'])
 
     def info(
         self,
@@ -62,7 +71,7 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not read ACLs
         """
         url = self._url('info', acl_id)
-        found = self._get_list(url, index=index, wait=wait, consistency=consistency)
+        found = self._legacy('GET', url, index=index, wait=wait, consistency=consistency).json()
         if not found:
             raise exceptions.NotFound(404, 'GET', f'/v1/acl/info/{acl_id}', 'no such ACL')
         return dict(found[0])
@@ -80,7 +89,9 @@ class LegacyACL(Endpoint):
 
         :raises consulate.exceptions.Forbidden: the client's token may not read ACLs
         """
-        return self._get_list(self._url('list'), index=index, wait=wait, consistency=consistency)
+        url = self._url('list')
+        found = self._legacy('GET', url, index=index, wait=wait, consistency=consistency).json()
+        return list(found or [])
 
     def update(
         self, acl_id: str, name: str, acl_type: str = 'client', rules: str | None = None
@@ -93,7 +104,7 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
         """
         data = body(ID=acl_id, Name=name, Type=_check_type(acl_type), Rules=rules)
-        return bool(self._put(self._url('update'), data=data).json()['ID'] == acl_id)
+        return bool(self._legacy('PUT', self._url('update'), data=data).json()['ID'] == acl_id)
 
     def clone(self, acl_id: str) -> str:
         """Copy the legacy token ``acl_id`` and return the new token's ID (``PUT /v1/acl/clone/:id``).
@@ -102,7 +113,7 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
         """
         try:
-            response = self._put(self._url('clone', acl_id))
+            response = self._legacy('PUT', self._url('clone', acl_id))
         except exceptions.Forbidden as error:
             # Consul answers an unknown ID with 403 "Permission denied" too.
             self.info(acl_id)
@@ -119,15 +130,20 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
         """
         self.info(acl_id)
-        return self._put_bool(self._url('destroy', acl_id))
+        return self._legacy('PUT', self._url('destroy', acl_id)).content.strip() == b'true'
 
     def translate_rules(self, rules: str) -> str:
         """Translate legacy HCL rules into the policy syntax of Consul 1.4+ (``POST /v1/acl/rules/translate``)."""
-        return str(self._post(self._url('rules', 'translate'), data=rules, raw_body=True).body)
+        url = self._url('rules', 'translate')
+        return str(self._legacy('POST', url, data=rules, raw_body=True).body)
 
     def translate_token_rules(self, accessor_id: str) -> str:
         """Translate a legacy token's rules into the policy syntax (``GET /v1/acl/rules/translate/:accessor_id``).
 
         :param accessor_id: the token's AccessorID (not its secret ID)
         """
-        return str(self._get(self._url('rules', 'translate', accessor_id)).body)
+        return str(self._legacy('GET', self._url('rules', 'translate', accessor_id)).body)
+
+    def _legacy(self, method: str, url: str, data: Any = None, **kwargs: Any) -> Response:
+        """Send a request to a legacy route; UnsupportedEndpoint where the agent has none."""
+        return self._request_since(_SINCE, method, url, data=data, **kwargs)
