@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -28,6 +29,8 @@ __all__ = ['KV', 'decode_value', 'encode_value', 'key_path']
 
 #: The characters a JSON text can start with: only these are tried as JSON.
 _JSON_START = frozenset(b'{["-0123456789tfn')
+#: The characters a key may not hold (Consul refuses or mangles them).
+_CONTROL_CHARS = re.compile('[\x00-\x1f\x7f]')
 
 #: A record as :meth:`KV.records` returns it: ``(key, flags, value)``.
 Record = tuple[str, int, Any]
@@ -425,7 +428,7 @@ def key_path(key: str) -> str:
             raise exceptions.ValidationError(
                 f'invalid KV key {key!r}: empty, "." and ".." path segments are not allowed'
             )
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+    if _CONTROL_CHARS.search(path):
         raise exceptions.ValidationError(
             f'invalid KV key {key!r}: control characters are not allowed'
         )
