@@ -1,0 +1,184 @@
+"""Health against a real agent, over HTTP, HTTPS and a UNIX socket, and with ACLs."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+import consulate
+from consulate import exceptions
+from consulate.testing import ConsulAgent
+
+T = TypeVar('T')
+
+
+def unique(kind: str = 'test') -> str:
+    return f'{kind}-{uuid.uuid4().hex[:10]}'
+
+
+def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:
+    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f'still {value!r} after {timeout}s')
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def service(consul_agent: ConsulAgent) -> Iterator[str]:
+    """A service with a passing TTL check, registered on the agent; deregistered afterwards."""
+    name = unique('svc')
+    with consul_agent.client() as client:
+        client.agent.service.register(name, tags=['a'], ttl='60s')
+        client.agent.check.ttl_pass(f'service:{name}')
+        eventually(lambda: client.health.service(name, passing=True))
+        yield name
+        client.agent.service.deregister(name)
+
+
+def statuses(entries: list[dict[str, Any]], check_id: str) -> list[str]:
+    return [entry['Status'] for entry in entries if entry['CheckID'] == check_id]
+
+
+def test_service_checks_node_and_state(
+    any_consul: consulate.Consul, consul_agent: ConsulAgent, service: str
+) -> None:
+    health = any_consul.health
+    check_id = f'service:{service}'
+    instances = health.service(service)
+    assert isinstance(instances, list)
+    assert len(instances) == 1
+    assert instances[0]['Node']['Node'] == consul_agent.node_name
+    assert instances[0]['Service']['ID'] == service
+    assert {c['CheckID'] for c in instances[0]['Checks']} == {'serfHealth', check_id}
+    assert [c['CheckID'] for c in health.checks(service)] == [check_id]
+    assert statuses(health.node(consul_agent.node_name), check_id) == ['passing']
+    assert statuses(health.state('passing'), check_id) == ['passing']
+    assert statuses(health.state('any'), check_id) == ['passing']
+    assert statuses(health.state('critical'), check_id) == []
+
+    any_consul.agent.check.ttl_fail(check_id, 'down')
+    eventually(lambda: health.service(service, passing=True) == [])
+    assert len(health.service(service)) == 1
+    assert statuses(health.checks(service), check_id) == ['critical']
+    assert statuses(health.state('critical'), check_id) == ['critical']
+    assert statuses(health.state('passing'), check_id) == []
+    assert health.checks(service)[0]['Output'] == 'down'
+
+
+def test_warning_state(consul: consulate.Consul, service: str) -> None:
+    check_id = f'service:{service}'
+    consul.agent.check.ttl_warn(check_id)
+    eventually(lambda: statuses(consul.health.state('warning'), check_id) == ['warning'])
+    assert consul.health.service(service, passing=True) == []
+    assert statuses(consul.health.state('unknown'), check_id) == []
+
+
+def test_tags_filters_and_near(consul: consulate.Consul, service: str) -> None:
+    assert len(consul.health.service(service, 'a')) == 1
+    assert consul.health.service(service, 'nope') == []
+    assert consul.health.service(service, ['a', 'nope']) == []
+    assert len(consul.health.service(service, tag=['a'], passing=True)) == 1
+    assert consul.health.service(service, filter='Service.Port == 1') == []
+    assert consul.health.service(service, node_meta={'rack': 'nope'}) == []
+    assert len(consul.health.service(service, near='_agent')) == 1
+    assert consul.health.checks(service, filter='Status == "critical"') == []
+    assert len(consul.health.checks(service, near='_agent', node_meta={})) == 1
+    assert consul.health.state('any', filter=f'ServiceName == "{service}"')[0]['ServiceName'] == (
+        service
+    )
+
+
+def test_unknown_names_give_empty_lists(consul: consulate.Consul) -> None:
+    assert consul.health.service(unique('missing')) == []
+    assert consul.health.checks(unique('missing')) == []
+    assert consul.health.node(unique('missing')) == []
+
+
+@pytest.mark.parametrize('state', ['bogus', 'PASSING', '', 'maintenance'])
+def test_invalid_state_is_refused_before_any_request(state: str) -> None:
+    with consulate.Consul(addr='http://127.0.0.1:1', env={}) as nowhere:  # nothing listens
+        with pytest.raises(ValueError) as caught:
+            nowhere.health.state(state)
+    assert isinstance(caught.value, exceptions.ValidationError)
+
+
+def test_blocking_read_follows_a_service(
+    consul_agent: ConsulAgent, consul: consulate.Consul, service: str
+) -> None:
+    assert len(consul.health.service(service, passing=True)) == 1
+    index = consul.health.last_response.index  # type: ignore[union-attr]
+    assert isinstance(index, int)
+
+    def fail_later() -> None:
+        time.sleep(0.3)
+        with consul_agent.client() as other:
+            other.agent.check.ttl_fail(f'service:{service}')
+
+    writer = threading.Thread(target=fail_later)
+    started = time.monotonic()
+    writer.start()
+    try:
+        passing = consul.health.service(service, passing=True, index=index, wait='10s')
+    finally:
+        writer.join()
+    assert 0.25 < time.monotonic() - started < 5
+    assert passing == []
+    assert consul.health.last_response.index > index  # type: ignore[union-attr]
+
+
+def test_blocking_read_times_out_unchanged(consul: consulate.Consul, service: str) -> None:
+    consul.health.checks(service)
+    index = consul.health.last_response.index  # type: ignore[union-attr]
+    started = time.monotonic()
+    consul.health.checks(service, index=index, wait=0.2, consistency='consistent')
+    assert time.monotonic() - started >= 0.15
+    assert consul.health.last_response.index == index  # type: ignore[union-attr]
+
+
+# -- with ACLs -------------------------------------------------------------------------
+
+
+def test_token_rules_filter_what_is_seen(
+    consul_acl_agent: ConsulAgent, acl_consul: consulate.Consul
+) -> None:
+    name, other = unique('svc'), unique('svc')
+    policy = acl_consul.acl.create_policy(
+        unique('policy'),
+        f'service "{name}" {{ policy = "read" }}\nnode_prefix "" {{ policy = "read" }}',
+    )
+    token = acl_consul.acl.create_token(policies=[{'ID': policy['ID']}])
+    try:
+        for service in (name, other):
+            acl_consul.agent.service.register(service, ttl='60s')
+            acl_consul.agent.check.ttl_pass(f'service:{service}')
+        eventually(lambda: acl_consul.health.service(other, passing=True))
+        eventually(lambda: acl_consul.health.service(name, passing=True))
+        with consul_acl_agent.client(token=token['SecretID']) as client:
+            assert len(client.health.service(name)) == 1
+            assert client.health.service(other) == []  # filtered out
+            assert [c['ServiceName'] for c in client.health.checks(name)] == [name]
+            seen = {c['ServiceName'] for c in client.health.state('passing')}
+            assert name in seen
+            assert other not in seen
+            assert 'serfHealth' in [
+                c['CheckID'] for c in client.health.node(consul_acl_agent.node_name)
+            ]
+        with consul_acl_agent.client() as anonymous:
+            assert anonymous.health.service(name) == []
+            assert anonymous.health.state('any') == []
+        assert len(acl_consul.health.service(other)) == 1
+    finally:
+        for service in (name, other):
+            acl_consul.agent.service.deregister(service)
+        acl_consul.acl.delete_token(token['AccessorID'])
+        acl_consul.acl.delete_policy(policy['ID'])
