@@ -3,9 +3,9 @@
 Both take the lock through :attr:`consulate.Consul.lock` (a session with a
 TTL, renewed in the background, and the lock flags of ``consul lock``),
 run the command with the terminal's stdin, stdout and stderr, and release
-the lock when it exits. SIGINT, SIGTERM and SIGHUP are passed on to the
-command; if the lock is lost while the command runs, the command gets
-SIGTERM, then SIGKILL five seconds later.
+the lock when it exits. As with ``consul lock``, when consulate gets SIGINT,
+SIGTERM or SIGHUP, or the lock is lost while the command runs, the command
+gets SIGTERM, and SIGKILL if it still runs five seconds later.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import argparse
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -96,7 +97,7 @@ def run_once(consul: Consul, args: argparse.Namespace) -> int:
             last_run_key = f'{held.key}_last_run'
             if args.interval is not None and _ran_recently(consul, last_run_key, args.interval):
                 return 0
-            status = run_command(command, held)
+            status = run_command(consul, command, held)
             if status == 0 and args.interval is not None:
                 consul.kv.set(last_run_key, str(int(time.time())))
             return status
@@ -118,11 +119,17 @@ def lock(consul: Consul, args: argparse.Namespace) -> int:
         except exceptions.LockFailure:
             raise CliError(f'the lock {key!r} was not free within {args.timeout:g}s') from None
         with held:
-            return run_command(command, held, {'CONSUL_LOCK_HELD': 'true'})
+            return run_command(consul, command, held, {'CONSUL_LOCK_HELD': 'true'})
 
 
-def run_command(command: list[str], held: HeldLock, env: Mapping[str, str] | None = None) -> int:
+def run_command(
+    consul: Consul, command: list[str], held: HeldLock, env: Mapping[str, str] | None = None
+) -> int:
     """Run ``command`` while ``held`` is held; return its exit status (128+N for signal N).
+
+    The lock's key is watched with blocking queries while the command runs,
+    as ``consul lock`` does: if another session takes it, it is deleted, or
+    the session cannot be renewed, the command is stopped.
 
     :raises CliError: the command cannot be started (status 127 or 126), or
         the lock was lost while it ran (the command is stopped, status 1)
@@ -133,13 +140,16 @@ def run_command(command: list[str], held: HeldLock, env: Mapping[str, str] | Non
     except OSError as exc:
         code = 127 if isinstance(exc, FileNotFoundError) else 126
         raise CliError(f'cannot run {command[0]!r}: {exc.strerror}', code) from None
-    with _signals_forwarded(process):
+    watch = _LockWatch(consul, held)
+    watch.start()
+    with _signals_forwarded(process) as shutdown:
         while True:
             try:
                 status = process.wait(timeout=POLL)
                 break
             except subprocess.TimeoutExpired:
-                if not held.held:
+                shutdown.enforce()
+                if not held.held or watch.lost.is_set():
                     _stop(process)
                     raise CliError(
                         f'lost the lock {held.key!r} while {command[0]!r} ran; it was stopped'
@@ -217,6 +227,44 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+class _LockWatch(threading.Thread):
+    """Follow the lock's key with blocking queries; set :attr:`lost` when it is no longer ours."""
+
+    #: Failed reads in a row tolerated (one second apart) before the lock counts as lost.
+    RETRIES = 3
+
+    def __init__(self, consul: Consul, held: HeldLock) -> None:
+        super().__init__(name=f'consulate-lock-watch {held.key}', daemon=True)
+        self.consul = consul
+        self.held = held
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        index: int | None = None
+        failures = 0
+        while self.held.held:
+            try:
+                record = self.consul.kv.get_record(
+                    self.held.key, index=index, wait='10s', consistency='consistent'
+                )
+            except exceptions.KeyNotFound:
+                break
+            except exceptions.ConsulateException:
+                failures += 1
+                if failures > self.RETRIES:
+                    break
+                time.sleep(1.0)
+                index = None
+                continue
+            failures = 0
+            if record.get('Session') != self.held.session_id:
+                break
+            response = self.consul.kv.last_response
+            index = response.index if response is not None else None
+        if self.held.held:
+            self.lost.set()
+
+
 class _Terminated(BaseException):
     """SIGTERM or SIGHUP arrived: unwind, so the lock and its session are released."""
 
@@ -243,19 +291,39 @@ def _signals_raise() -> Iterator[None]:
 
 
 @contextmanager
-def _signals_forwarded(process: subprocess.Popen[bytes]) -> Iterator[None]:
-    """Pass SIGINT, SIGTERM and SIGHUP to ``process`` while the block runs."""
+def _signals_forwarded(process: subprocess.Popen[bytes]) -> Iterator[_Shutdown]:
+    """While the block runs, SIGINT, SIGTERM and SIGHUP ask ``process`` to stop (SIGTERM)."""
+    shutdown = _Shutdown(process)
 
     def forward(signum: int, frame: FrameType | None) -> None:
-        if process.poll() is None:
-            process.send_signal(signum)
+        shutdown.request()
 
     previous = {signum: signal.signal(signum, forward) for signum in _FORWARDED}
     try:
-        yield
+        yield shutdown
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+class _Shutdown:
+    """Stop a command as ``consul lock`` does: SIGTERM, then SIGKILL after a grace period."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.since: float | None = None
+
+    def request(self) -> None:
+        """Send SIGTERM (once) and start the grace period."""
+        if self.since is None:
+            self.since = time.monotonic()
+            if self.process.returncode is None:
+                self.process.send_signal(signal.SIGTERM)
+
+    def enforce(self) -> None:
+        """Send SIGKILL once the grace period is over and the command still runs."""
+        if self.since is not None and time.monotonic() - self.since > KILL_GRACE:
+            self.process.kill()
 
 
 def _seconds(text: str) -> float:

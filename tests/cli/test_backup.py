@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import pty
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -278,12 +280,43 @@ def test_restore_failure_names_the_key_and_the_count(
 
 
 def test_restore_progress_bar_only_on_a_terminal(
-    cli: Runner, consul: consulate.Consul, prefix: str
+    cli: Runner, consul: consulate.Consul, consul_agent: ConsulAgent, prefix: str
 ) -> None:
     rows = json.dumps([[f'{n}', 0, 'v'] for n in range(100)]).encode()
     result = cli('kv', 'restore', prefix, input=rows)
     assert (result.returncode, result.stderr) == (0, b'')
-    assert len(consul.kv.records(prefix)) == 100
+    main, terminal = pty.openpty()
+    try:
+        process = subprocess.run(
+            [sys.executable, '-m', 'consulate', 'kv', 'restore', f'{prefix}/tty'],
+            input=rows,
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env=cli_env(consul_agent.http_addr),
+            timeout=60,
+            check=False,
+        )
+        os.close(terminal)
+        drawn = _read_all(main)
+    finally:
+        os.close(main)
+    assert process.returncode == 0
+    assert b'restore: [' in drawn
+    assert drawn.rstrip().endswith(b'100/100')
+    assert len(consul.kv.records(f'{prefix}/tty/')) == 100
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the terminal's other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b''.join(chunks)
 
 
 # -- export and import, against the real consul CLI -----------------------------------------------
