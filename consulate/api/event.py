@@ -69,9 +69,6 @@ class Event(Endpoint):
         self,
         name: str | None = None,
         *,
-        node: str | None = None,
-        service: str | None = None,
-        tag: str | None = None,
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
@@ -86,11 +83,8 @@ class Event(Endpoint):
         ID, not from Raft: compare indexes for equality only.
 
         :param name: only the events with this name
-        :param node: only the events fired for nodes matching this filter
-        :param service: only the events fired for services matching this filter
-        :param tag: only the events fired for tags matching this filter
         """
-        params = {'name': name, 'node': node, 'service': service, 'tag': tag}
+        params = {'name': name}
         url = self._url('list')
         events = self._get_list(url, params, index=index, wait=wait, consistency=consistency)
         return [_decoded(event) for event in events]
