@@ -3,8 +3,9 @@
 Every endpoint here talks to the agent the client is connected to, never to
 another datacenter: the client's ``datacenter`` is not sent. ``consul.agent``
 is an :class:`Agent`; its health checks are managed through
-``consul.agent.check`` (:class:`Agent.Check`) and its services through
-``consul.agent.service`` (:class:`Agent.Service`)::
+``consul.agent.check`` (``Agent.Check``, :class:`~consulate.api.agent.check.Check`)
+and its services through ``consul.agent.service`` (``Agent.Service``,
+:class:`~consulate.api.agent.service.Service`)::
 
     consul.agent.service.register('web', port=80, tags=['a'], ttl='10s')
     consul.agent.check.ttl_pass('service:web', 'all good')
@@ -45,8 +46,9 @@ class Agent(Endpoint):
     """The Consul agent: its checks, services, gossip membership, maintenance and tokens.
 
     ``consul.agent.check`` and ``consul.agent.service`` are its
-    :class:`Agent.Check` and :class:`Agent.Service` endpoints, sharing the
-    client's adapter and token.
+    ``Agent.Check`` (:class:`~consulate.api.agent.check.Check`) and
+    ``Agent.Service`` (:class:`~consulate.api.agent.service.Service`)
+    endpoints, sharing the client's adapter and token.
     """
 
     PREFIX = 'agent'
@@ -73,9 +75,9 @@ class Agent(Endpoint):
         :param token: the ACL token
         """
         super().__init__(uri, adapter, datacenter, token, **options)
-        #: The agent's checks (:class:`Agent.Check`).
+        #: The agent's checks (:class:`~consulate.api.agent.check.Check`).
         self.check = Agent.Check(uri, adapter, datacenter, token, **options)
-        #: The agent's services (:class:`Agent.Service`).
+        #: The agent's services (:class:`~consulate.api.agent.service.Service`).
         self.service = Agent.Service(uri, adapter, datacenter, token, **options)
 
     def checks(self, *, filter: str | None = None) -> JSONList:
