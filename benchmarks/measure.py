@@ -87,20 +87,21 @@ def peak_memory(op: Callable[[], Any]) -> int:
 # peak, which a child inherits on Linux.
 _IMPORT_PROBE = """
 import time
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 {statement}
-elapsed = time.perf_counter() - start
+elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
 with open('/proc/self/status') as status:
     rss = next(int(line.split()[1]) for line in status if line.startswith('VmHWM:'))
-print(elapsed, rss)
+print(elapsed, cpu, rss)
 """
 
 
 @dataclass
 class ImportCost:
-    """The median time and peak RSS growth of importing something in a fresh interpreter."""
+    """The median wall and CPU time, and peak RSS growth, of an import in a fresh interpreter."""
 
     seconds: float
+    cpu_seconds: float
     rss_kib: float
 
 
@@ -110,7 +111,7 @@ def import_costs(statements: dict[str, str], runs: int, cwd: str) -> dict[str, I
     The peak RSS is reported above that of an interpreter that imports nothing.
     """
     probes = {'': 'pass', **statements}
-    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in probes}
+    samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in probes}
     env = {k: v for k, v in os.environ.items() if not k.startswith('PYTHON')}
     for _ in range(runs):
         for name, statement in probes.items():
@@ -123,12 +124,13 @@ def import_costs(statements: dict[str, str], runs: int, cwd: str) -> dict[str, I
                 env=env,
                 check=True,
             ).stdout.split()
-            samples[name].append((float(output[0]), int(output[1])))
-    base_rss = statistics.median(rss for _, rss in samples[''])
+            samples[name].append((float(output[0]), float(output[1]), int(output[2])))
+    base_rss = statistics.median(rss for _, _, rss in samples[''])
     return {
         name: ImportCost(
-            statistics.median(t for t, _ in samples[name]),
-            statistics.median(rss for _, rss in samples[name]) - base_rss,
+            statistics.median(t for t, _, _ in samples[name]),
+            statistics.median(c for _, c, _ in samples[name]),
+            statistics.median(rss for _, _, rss in samples[name]) - base_rss,
         )
         for name in statements
     }

@@ -37,6 +37,9 @@ class Names:
         self.keys = keys
         self.service = f'bench-{run_id}-web'
         self.value = 'v' * 64
+        #: The names of the two many-key workloads.
+        self.bulk = f'bulk load {keys:,} keys'
+        self.read = f'read {keys:,} keys'
 
     def key(self, client: str, name: str) -> str:
         return f'{self.prefix}/{client}/{name}'
@@ -104,8 +107,8 @@ class ConsulateClient:
             'health service': self._health_op(),
             'session create+destroy': self._session_op,
             'lock acquire+release': self._lock_op,
-            'bulk load 5,000 keys': self._bulk_op(bulk),
-            'read 5,000 keys': lambda: kv.find(read_prefix),
+            self.names.bulk: self._bulk_op(bulk),
+            self.names.read: lambda: kv.find(read_prefix),
         }
         return ops
 
@@ -198,8 +201,8 @@ class _RawClient:
             ),
             'session create+destroy': self._session_op,
             'lock acquire+release': self._lock_op,
-            'bulk load 5,000 keys': bulk,
-            'read 5,000 keys': lambda: _decode_records(self.json('GET', read)),
+            self.names.bulk: bulk,
+            self.names.read: lambda: _decode_records(self.json('GET', read)),
         }
 
     def _service_op(self) -> None:
