@@ -1,0 +1,125 @@
+"""The operator API (``/v1/operator``): cluster-level tools for Consul operators.
+
+``consul.operator`` is an :class:`Operator`; its sub-resources are
+``consul.operator.raft`` (:class:`~consulate.api.operator.raft.Raft`),
+``consul.operator.autopilot`` (:class:`~consulate.api.operator.autopilot.Autopilot`),
+``consul.operator.keyring`` (:class:`~consulate.api.operator.keyring.Keyring`) and
+``consul.operator.areas`` (:class:`~consulate.api.operator.areas.Areas`, Enterprise)::
+
+    consul.operator.raft.configuration()['Servers']
+    consul.operator.autopilot.health()['Healthy']
+    consul.operator.keyring.install(new_key)
+
+Most of these need an ``operator:read`` or ``operator:write`` token when
+ACLs are on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from consulate.api.base import Endpoint, JSONObject
+from consulate.api.operator.areas import Areas
+from consulate.api.operator.autopilot import Autopilot
+from consulate.api.operator.keyring import Keyring
+from consulate.api.operator.raft import Raft
+
+if TYPE_CHECKING:
+    from consulate.adapters import Request
+
+__all__ = ['Areas', 'Autopilot', 'Keyring', 'Operator', 'Raft']
+
+_ENTERPRISE = 'Consul Enterprise'
+
+
+class Operator(Endpoint):
+    """Cluster operations: ``raft``, ``autopilot``, ``keyring``, ``areas``, and usage and license reports."""
+
+    PREFIX = 'operator'
+
+    def __init__(
+        self,
+        uri: str,
+        adapter: Request,
+        datacenter: str | None = None,
+        token: str | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(uri, adapter, datacenter, token, **options)
+        #: The Raft peer set (:class:`~consulate.api.operator.raft.Raft`).
+        self.raft = Raft(uri, adapter, datacenter, token, **options)
+        #: Autopilot (:class:`~consulate.api.operator.autopilot.Autopilot`).
+        self.autopilot = Autopilot(uri, adapter, datacenter, token, **options)
+        #: The gossip keyring (:class:`~consulate.api.operator.keyring.Keyring`).
+        self.keyring = Keyring(uri, adapter, datacenter, token, **options)
+        #: Network areas, Enterprise only (:class:`~consulate.api.operator.areas.Areas`).
+        self.areas = Areas(uri, adapter, datacenter, token, **options)
+
+    def usage(
+        self,
+        *,
+        all_datacenters: bool = False,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return the counts of services, instances and nodes: Consul 1.15+.
+
+        ``GET /v1/operator/usage``: ``{'Usage': {dc: {'Services',
+        'ServiceInstances', 'ConnectServiceInstances', 'BillableServiceInstances',
+        'Nodes'}}, ...}``.
+
+        :param all_datacenters: every known datacenter, not only this one (``?global``)
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.15
+        """
+        params = {'global': all_datacenters}
+        kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
+        response = self._request_since('Consul 1.15', 'GET', self._url('usage'), params, **kwargs)
+        return dict(response.json())
+
+    def license(self, *, signed: bool = False) -> Any:
+        """Return the Enterprise license (``GET /v1/operator/license``): Consul Enterprise.
+
+        :param signed: return the signed license blob as text instead of its details
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent is Consul OSS
+        """
+        response = self._request_since(_ENTERPRISE, 'GET', self._url('license'), {'signed': signed})
+        return response.content.decode('utf-8').strip() if signed else dict(response.json())
+
+    def segments(self) -> list[str]:
+        """Return the names of the network segments (``GET /v1/operator/segment``): Enterprise.
+
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent is Consul OSS
+        """
+        return list(self._request_since(_ENTERPRISE, 'GET', self._url('segment')).json() or [])
+
+    def audit_hash(self, text: str) -> str:
+        """Return the hash the audit log shows for ``text`` (``POST /v1/operator/audit-hash``).
+
+        Consul Enterprise 1.16+, with audit logging on.
+
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent is Consul OSS or older
+        """
+        url = self._url('audit-hash')
+        response = self._request_since('Consul Enterprise 1.16', 'POST', url, data={'Input': text})
+        return str(response.json()['Hash'])
+
+    def utilization(
+        self, *, message: str | None = None, today_only: bool = False, send_report: bool = False
+    ) -> JSONObject:
+        """Build a license utilization bundle (``GET /v1/operator/utilization``).
+
+        Consul Enterprise 1.22+.
+
+        :param message: context logged with the export
+        :param today_only: only the most recent snapshot
+        :param send_report: also send the report to HashiCorp
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent is Consul OSS or older
+        """
+        params = {
+            'message': message,
+            'today_only': 'true' if today_only else None,
+            'send_report': 'true' if send_report else None,
+        }
+        url = self._url('utilization')
+        return dict(self._request_since('Consul Enterprise 1.22', 'GET', url, params).json())

@@ -1,0 +1,85 @@
+"""Network areas (``/v1/operator/area``): Consul Enterprise's alternative to WAN federation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from consulate.api.base import Endpoint, JSONList, JSONObject
+
+__all__ = ['Areas']
+
+#: Who has network areas, for the message of UnsupportedEndpoint.
+SINCE = 'Consul Enterprise'
+
+
+class Areas(Endpoint):
+    """Create, read, update, delete, join and list the members of network areas.
+
+    Consul Enterprise only: on Consul OSS every method raises
+    :class:`~consulate.exceptions.UnsupportedEndpoint`.
+    """
+
+    PREFIX = 'operator/area'
+
+    def create(
+        self,
+        peer_datacenter: str,
+        *,
+        retry_join: Iterable[str] | None = None,
+        use_tls: bool = False,
+    ) -> str:
+        """Create an area linking this datacenter to ``peer_datacenter``; return its ID.
+
+        ``POST /v1/operator/area``.
+
+        :param retry_join: server addresses of the peer to keep joining
+        :param use_tls: encrypt the area's gossip with the agents' TLS settings
+        """
+        body = _area(peer_datacenter, retry_join, use_tls)
+        return str(self._request_since(SINCE, 'POST', self._url(), data=body).json()['ID'])
+
+    def list(self) -> JSONList:
+        """Return every network area of the datacenter (``GET /v1/operator/area``)."""
+        return list(self._request_since(SINCE, 'GET', self._url()).json() or [])
+
+    def get(self, area_id: str) -> JSONObject:
+        """Return one network area (``GET /v1/operator/area/:uuid``)."""
+        found = self._request_since(SINCE, 'GET', self._url(area_id)).json()
+        return dict(found[0] if isinstance(found, list) else found)
+
+    def update(
+        self,
+        area_id: str,
+        peer_datacenter: str,
+        *,
+        retry_join: Iterable[str] | None = None,
+        use_tls: bool = False,
+    ) -> None:
+        """Replace a network area's settings (``PUT /v1/operator/area/:uuid``)."""
+        body = _area(peer_datacenter, retry_join, use_tls)
+        self._request_since(SINCE, 'PUT', self._url(area_id), data=body)
+
+    def delete(self, area_id: str) -> None:
+        """Delete a network area (``DELETE /v1/operator/area/:uuid``)."""
+        self._request_since(SINCE, 'DELETE', self._url(area_id))
+
+    def join(self, area_id: str, addresses: Iterable[str]) -> JSONList:
+        """Join servers of the peer datacenter to an area (``PUT /v1/operator/area/:uuid/join``).
+
+        :returns: one ``{'Address', 'Joined', 'Error'}`` per address
+        """
+        url = self._url(area_id, 'join')
+        return list(self._request_since(SINCE, 'PUT', url, data=list(addresses)).json() or [])
+
+    def members(self, area_id: str) -> JSONList:
+        """Return the servers of an area, with their status and RTT (``GET /v1/operator/area/:uuid/members``)."""
+        url = self._url(area_id, 'members')
+        return list(self._request_since(SINCE, 'GET', url).json() or [])
+
+
+def _area(peer: str, retry_join: Iterable[str] | None, use_tls: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {'PeerDatacenter': peer, 'UseTLS': use_tls}
+    if retry_join is not None:
+        body['RetryJoin'] = list(retry_join)
+    return body
