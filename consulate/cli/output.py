@@ -87,10 +87,12 @@ def write_atomically(path: str | None, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(temporary, os.stat(path).st_mode & 0o7777)
         os.replace(temporary, path)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise CliError(f'cannot write {path}: {exc.strerror}') from exc
+        if isinstance(exc, OSError):
+            raise CliError(f'cannot write {path}: {exc.strerror}') from exc
+        raise
 
 
 class Progress:

@@ -60,7 +60,8 @@ class _Run:
         self.on_written = on_written
         self.names = [txn.operation_name(op) for op in ops]
         self.done = 0
-        self.bar = Progress(f'{verb}:')
+        # Per-key lines are progress enough; a bar would be drawn across them.
+        self.bar = Progress(f'{verb}:', enabled=False if on_written else None)
 
     def apply(self) -> int:
         limit = self.consul.txn.max_bytes

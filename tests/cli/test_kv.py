@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import consulate
-from tests.cli.conftest import Runner, assert_failed
+from consulate.testing import ConsulAgent
+from tests.cli.conftest import Runner, assert_failed, cli_env
 
 BINARY = bytes(range(256)) * 4
 
@@ -13,6 +17,27 @@ def test_set_stores_the_argument_bytes(cli: Runner, consul: consulate.Consul, pr
     assert result.returncode == 0, result.stderr
     assert result.stdout == b''
     assert consul.kv.get(f'{prefix}/u', raw=True) == 'I like ✈ "quoted" {not json}'.encode()
+
+
+def test_set_keeps_argument_bytes_that_are_not_utf8(
+    consul_agent: ConsulAgent, consul: consulate.Consul, prefix: str
+) -> None:
+    command = [
+        sys.executable.encode(),
+        b'-m',
+        b'consulate',
+        b'kv',
+        b'set',
+        f'{prefix}/raw'.encode(),
+    ]
+    result = subprocess.run(
+        [*command, b'caf\xe9 \xff'],
+        env=cli_env(consul_agent.http_addr),
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert consul.kv.get(f'{prefix}/raw', raw=True) == b'caf\xe9 \xff'
 
 
 def test_set_dash_reads_binary_stdin(cli: Runner, consul: consulate.Consul, prefix: str) -> None:
