@@ -1,0 +1,79 @@
+"""Discovery chains (``/v1/discovery-chain``): how Connect routes requests to a service.
+
+The chain is compiled from the service's ``service-router``,
+``service-splitter`` and ``service-resolver`` config entries
+(:mod:`consulate.api.config`); reading it shows where a request for the
+service would go, without sending one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consulate.api.base import Endpoint, JSONObject, check_consistency, duration, go_duration
+
+__all__ = ['DiscoveryChain']
+
+
+class DiscoveryChain(Endpoint):
+    """Read the compiled discovery chain of a service."""
+
+    PREFIX = 'discovery-chain'
+
+    def get(
+        self,
+        service: str,
+        *,
+        compile_dc: str | None = None,
+        evaluate_in_datacenter: str | None = None,
+        override_connect_timeout: str | float | None = None,
+        override_protocol: str | None = None,
+        override_mesh_gateway: str | None = None,
+        namespace: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return the compiled chain of ``service`` (``GET`` or ``POST /v1/discovery-chain/:service``).
+
+        The result is Consul's ``Chain``: ``ServiceName``, ``Protocol``,
+        ``StartNode``, ``Nodes`` (routers, splitters and resolvers) and
+        ``Targets``. Without overrides this is a ``GET``; with any
+        ``override_*`` or ``evaluate_in_datacenter`` it is a ``POST`` that
+        carries them. Both are blocking reads.
+
+        :param compile_dc: compile the chain as this datacenter would
+        :param evaluate_in_datacenter: evaluate the chain as if from this datacenter
+        :param override_connect_timeout: the connect timeout to assume, seconds or a duration
+        :param override_protocol: the protocol to assume (``'http'``, ``'grpc'``, ``'tcp'``...)
+        :param override_mesh_gateway: the mesh gateway mode to assume
+            (``'local'``, ``'remote'``, ``'none'``)
+        :param namespace: the service's namespace (Consul Enterprise)
+        """
+        overrides: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ('EvaluateInDatacenter', evaluate_in_datacenter),
+                ('OverrideConnectTimeout', duration(override_connect_timeout)),
+                ('OverrideProtocol', override_protocol),
+                (
+                    'OverrideMeshGateway',
+                    {'Mode': override_mesh_gateway} if override_mesh_gateway else None,
+                ),
+            )
+            if value is not None
+        }
+        params = {'compile-dc': compile_dc, 'ns': namespace}
+        kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
+        url = self._url(service)
+        if not overrides:
+            return dict(self._get_json(url, params, **kwargs)['Chain'])
+        # a POST read: the blocking and consistency parameters go in the query by hand
+        mode = check_consistency(consistency) or self._consistency
+        query: dict[str, Any] = {**params, 'index': index or None}
+        if wait is not None:
+            query['wait'] = go_duration(wait)
+        if mode and mode != 'default':
+            query[mode] = True
+        response = self._post(url, query, overrides, index=index, wait=wait)
+        return dict(response.json()['Chain'])

@@ -1,0 +1,42 @@
+"""Exported services (``/v1/exported-services``): what this cluster shares with peers, Consul 1.17.3+."""
+
+from __future__ import annotations
+
+from consulate.api.base import Endpoint, JSONList
+
+__all__ = ['ExportedServices']
+
+SINCE = 'Consul 1.17.3'
+
+
+class ExportedServices(Endpoint):
+    """List the services exported to peers and other partitions.
+
+    Which services are exported is set with an ``exported-services`` config
+    entry (:meth:`consulate.api.config.Config.apply`); this shows the result.
+    It needs a ``mesh:read`` or ``operator:read`` token when ACLs are on.
+    """
+
+    PREFIX = 'exported-services'
+    ACCEPTS_DC = False
+
+    def list(
+        self,
+        *,
+        partition: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return each exported service and its consumers (``GET /v1/exported-services``).
+
+        Each entry is ``{'Service', 'Namespace', 'Partition', 'Consumers':
+        {'Peers': [...], 'Partitions': [...]}}`` (namespace and partition
+        with Consul Enterprise).
+
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.17.3
+        """
+        kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
+        params = {'partition': partition}
+        response = self._request_since(SINCE, 'GET', self._url(), params, **kwargs)
+        return list(response.json() or [])
