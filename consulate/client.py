@@ -20,11 +20,16 @@ if TYPE_CHECKING:
     from consulate.api.config import Config
     from consulate.api.connect import Connect
     from consulate.api.coordinate import Coordinate
+    from consulate.api.discovery_chain import DiscoveryChain
     from consulate.api.event import Event
+    from consulate.api.exported_services import ExportedServices
     from consulate.api.health import Health
     from consulate.api.kv import KV
     from consulate.api.lock import Lock
+    from consulate.api.namespace import Namespaces
     from consulate.api.operator import Operator
+    from consulate.api.partition import Partitions
+    from consulate.api.peering import Peerings
     from consulate.api.query import Query
     from consulate.api.session import Session
     from consulate.api.snapshot import Snapshot
@@ -306,6 +311,41 @@ class Consul:
         from consulate.api.connect import Connect
 
         return self._endpoint(Connect)
+
+    @cached_property
+    def discovery_chain(self) -> DiscoveryChain:
+        """Read compiled discovery chains (:class:`consulate.api.discovery_chain.DiscoveryChain`)."""
+        from consulate.api.discovery_chain import DiscoveryChain
+
+        return self._endpoint(DiscoveryChain)
+
+    @cached_property
+    def exported_services(self) -> ExportedServices:
+        """List exported services, Consul 1.17.3+ (:class:`consulate.api.exported_services.ExportedServices`)."""
+        from consulate.api.exported_services import ExportedServices
+
+        return self._endpoint(ExportedServices)
+
+    @cached_property
+    def namespaces(self) -> Namespaces:
+        """Manage namespaces, Enterprise (:class:`consulate.api.namespace.Namespaces`)."""
+        from consulate.api.namespace import Namespaces
+
+        return self._endpoint(Namespaces)
+
+    @cached_property
+    def partitions(self) -> Partitions:
+        """Manage admin partitions, Enterprise (:class:`consulate.api.partition.Partitions`)."""
+        from consulate.api.partition import Partitions
+
+        return self._endpoint(Partitions)
+
+    @cached_property
+    def peerings(self) -> Peerings:
+        """Manage cluster peerings, Consul 1.13+ (:class:`consulate.api.peering.Peerings`)."""
+        from consulate.api.peering import Peerings
+
+        return self._endpoint(Peerings)
 
 
 def parse_addr(addr: str) -> tuple[str, str, int | None]:
