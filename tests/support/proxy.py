@@ -110,7 +110,9 @@ class RecordingProxy:
         self._server = http.server.ThreadingHTTPServer(('127.0.0.1', self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True
+        )
 
     def __enter__(self) -> RecordingProxy:
         self._thread.start()
