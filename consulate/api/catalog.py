@@ -154,8 +154,9 @@ class Catalog(Endpoint):
         """Return every service name of the datacenter with its tags, as a list (``GET /v1/catalog/services``).
 
         Consul answers with an object mapping each service name to the union
-        of its instances' tags; this returns one dict per service, sorted by
-        name: ``[{'Service': 'web', 'Tags': ['v1', 'v2']}, ...]``.
+        of its instances' tags, in no stable order; this returns one dict per
+        service, sorted by name, with its tags sorted:
+        ``[{'Service': 'web', 'Tags': ['v1', 'v2']}, ...]``.
 
         :param node_meta: only the services on nodes with all these metadata values
         """
@@ -163,7 +164,7 @@ class Catalog(Endpoint):
         params = node_meta_params(node_meta)
         found = self._get_json(url, params, index=index, wait=wait, consistency=consistency)
         found = found or {}
-        return [{'Service': name, 'Tags': found[name] or []} for name in sorted(found)]
+        return [{'Service': name, 'Tags': sorted(found[name] or [])} for name in sorted(found)]
 
     def service(
         self,
