@@ -186,8 +186,9 @@ class Request:
             self.session.mount('https://', _ServerNameAdapter(tls_server_name))
         self._proxies: dict[str, dict[str, str]] = {}
         self._routes: dict[str, _Route] = {}
-        self._timeout_key: Timeout | None = None
-        self._timeout_value = urllib3.Timeout()
+        # The last timeout converted, with its urllib3 form: one tuple, so a
+        # thread never pairs one timeout with another's conversion.
+        self._last_timeout: tuple[Timeout | None, urllib3.Timeout] = (None, urllib3.Timeout())
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__} timeout={self.timeout!r}>'
@@ -266,7 +267,7 @@ class Request:
     ) -> urllib3.BaseHTTPResponse:
         """Send through the route's pool, retrying only what :attr:`retries` allows."""
         timeout_value = self._urllib3_timeout(timeout or self.timeout)
-        attempt = 0
+        attempt, refreshed = 0, False
         while True:
             try:
                 raw = route.pool.urlopen(
@@ -281,10 +282,12 @@ class Request:
                     preload_content=True,
                     decode_content=True,
                 )
-            except u3.ClosedPoolError:
+            except u3.ClosedPoolError as error:
                 # The pool manager dropped this pool (too many hosts, or
-                # close()); nothing was sent, so fetch a fresh pool and go on.
-                route = self._route(route.origin, method, path)
+                # close()); nothing was sent, so fetch a fresh pool, once.
+                if refreshed:
+                    raise _transport_error(error, method, path) from error
+                route, refreshed = self._route(route.origin, method, path), True
                 continue
             except (u3.HTTPError, OSError) as error:
                 if attempt < self.retries and _nothing_sent(error):
@@ -298,14 +301,15 @@ class Request:
 
     def _urllib3_timeout(self, timeout: Timeout) -> urllib3.Timeout:
         """The urllib3 form of a timeout; the last one is kept, as it is nearly always the same."""
-        if timeout is self._timeout_key:
-            return self._timeout_value
+        last, converted = self._last_timeout
+        if timeout is last:
+            return converted
         if isinstance(timeout, tuple):
             connect, read = timeout
             value = urllib3.Timeout(connect=connect, read=read)
         else:
             value = urllib3.Timeout(connect=timeout, read=timeout)
-        self._timeout_key, self._timeout_value = timeout, value
+        self._last_timeout = (timeout, value)
         return value
 
     def _route(self, origin: str, method: str, path: str) -> _Route:

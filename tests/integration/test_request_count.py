@@ -131,3 +131,17 @@ def test_no_proxy_is_honoured(
         client.kv[f'{prefix}/direct'] = 'yes'
         assert client.kv[f'{prefix}/direct'] == 'yes'
     assert proxy.seen == []
+
+
+def test_client_keeps_working_after_close_and_after_its_pool_is_dropped(
+    consul_agent: ConsulAgent, prefix: str
+) -> None:
+    consul = consul_agent.client()
+    consul.kv[f'{prefix}/a'] = 'one'
+    consul.close()
+    consul.kv[f'{prefix}/a'] = 'two'
+    # More hosts than the pool manager keeps: it closes the least recently
+    # used pool, which this client's cached pool may be.
+    consul.adapter.session.get_adapter('http://').poolmanager.clear()  # type: ignore[attr-defined]
+    assert consul.kv[f'{prefix}/a'] == 'two'
+    consul.close()
