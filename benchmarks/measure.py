@@ -151,7 +151,7 @@ def machine(consul_version: str) -> dict[str, str]:
         'consul': consul_version,
         'consulate': consulate.__version__,
         'requests': requests.__version__,
-        'urllib3': urllib3.__version__,
+        'urllib3': getattr(urllib3, '__version__', 'unknown'),
     }
 
 

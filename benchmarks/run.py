@@ -126,7 +126,7 @@ def _run(
                 series[row, client].batches.append(measure.time_batch(op, counts[row, client]))
         print(f'round {number + 1}/{args.rounds} done', file=sys.stderr)
     memory = {
-        (row, client): measure.peak_memory(ops[client][row])  # type: ignore[arg-type]
+        (row, client): measure.peak_memory(ops[client][row])
         for row in rows
         if row in (names.bulk, names.read)
         for client in CLIENTS
