@@ -75,7 +75,7 @@ class Catalog(Endpoint):
             'SkipNodeUpdate': skip_node_update,
         }
         data = {key: value for key, value in fields.items() if value is not None}
-        return self._put_bool(self._url('register'), data=data)
+        return self._put_bool(self._url('register'), data=data, dc=datacenter)
 
     def deregister(
         self,
@@ -99,7 +99,7 @@ class Catalog(Endpoint):
             'ServiceID': service_id,
         }
         data = {key: value for key, value in fields.items() if value is not None}
-        return self._put_bool(self._url('deregister'), data=data)
+        return self._put_bool(self._url('deregister'), data=data, dc=datacenter)
 
     def node(
         self,
