@@ -108,11 +108,13 @@ def restore(consul: Consul, args: argparse.Namespace) -> int:
     prefix = _prefix(args.prefix)
     source = args.file or 'stdin'
     rows = formats.load_rows(read_input(args.file), base64_values=args.base64, source=source)
-    entries = [(_target_key(prefix, key, source), flags, value) for key, flags, value in rows]
+    # A key listed twice is restored once, with its last row.
+    targets = {_target_key(prefix, key, source): (flags, value) for key, flags, value in rows}
+    entries = [(key, flags, value) for key, (flags, value) in targets.items()]
     existing: set[str] = set()
     if args.no_replace or args.prune:
         existing = set(consul.kv.keys())
-    restored = {key for key, _flags, _value in entries}
+    restored = set(targets)
     ops = [
         txn.kv_cas(key, value, 0, flags=flags)
         if args.no_replace

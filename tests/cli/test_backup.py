@@ -209,6 +209,9 @@ def test_restore_no_replace_keeps_existing_keys(
     assert stored(consul, f'{prefix}/') == [('a', 0, b'kept'), ('b', 2, b'added')]
     assert cli('kv', 'restore', prefix, input=data).returncode == 0
     assert stored(consul, f'{prefix}/') == [('a', 1, b'new'), ('b', 2, b'added')]
+    twice = json.dumps([['c', 0, 'first'], ['c', 5, 'last']]).encode()
+    assert cli('kv', 'restore', '-n', prefix, input=twice).returncode == 0
+    assert consul.kv.records(f'{prefix}/c', raw=True) == [(f'{prefix}/c', 5, b'last')]
 
 
 def test_restore_prune_deletes_only_keys_under_the_prefix(
