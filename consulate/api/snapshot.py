@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from consulate import exceptions
 from consulate.api.base import Endpoint
@@ -48,15 +48,15 @@ class Snapshot(Endpoint):
         :returns: the number of bytes written
         :raises consulate.exceptions.Forbidden: the token may not take snapshots
         """
-        params = {'stale': True} if stale else None
+        mode = 'stale' if stale else None
         if not isinstance(path_or_file, (str, os.PathLike)):
-            return self._save_to(path_or_file, params)
+            return self._save_to(path_or_file, mode)
         path = os.fspath(path_or_file)
         directory, name = os.path.split(path)
         fd, partial = tempfile.mkstemp(prefix=f'.{name}.', suffix='.partial', dir=directory or '.')
         try:
             with os.fdopen(fd, 'wb') as handle:
-                written = self._save_to(handle, params)
+                written = self._save_to(handle, mode)
             os.replace(partial, path)
         finally:
             if os.path.exists(partial):
@@ -79,15 +79,15 @@ class Snapshot(Endpoint):
         else:
             self._send('PUT', None, path_or_file)
 
-    def _save_to(self, handle: IO[bytes], params: dict[str, Any] | None) -> int:
+    def _save_to(self, handle: IO[bytes], consistency: str | None) -> int:
         written = 0
-        for chunk in self._send('GET', params, None):
+        for chunk in self._send('GET', consistency, None):
             handle.write(chunk)
             written += len(chunk)
         return written
 
     def _send(
-        self, method: str, params: dict[str, Any] | None, body: IO[bytes] | None
+        self, method: str, consistency: str | None, body: IO[bytes] | None
     ) -> Iterator[bytes]:
         """Stream one request through the adapter; return the body's chunk iterator."""
         url = self._url()
@@ -95,7 +95,7 @@ class Snapshot(Endpoint):
         response, chunks = self._adapter.stream(
             method,
             url,
-            params=self._params(params, read=method == 'GET'),
+            params=self._params(None, read=method == 'GET', consistency=consistency),
             data=body,
             token=self._token,
             content_type='application/octet-stream' if body is not None else None,

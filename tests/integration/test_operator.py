@@ -49,6 +49,15 @@ def test_raft_configuration(consul: consulate.Consul, consul_agent: ConsulAgent)
     assert consul.operator.raft.configuration(stale=True)['Servers'] == config['Servers']
 
 
+def test_stale_reads_win_over_a_consistent_client(consul_agent: ConsulAgent) -> None:
+    # ?stale and ?consistent together are refused by Consul; the per-call stale wins
+    with consul_agent.client(consistency='consistent') as consul:
+        assert consul.operator.raft.configuration(stale=True)['Servers']
+        assert consul.operator.autopilot.configuration(stale=True)['MaxTrailingLogs'] >= 0
+        assert isinstance(consul.operator.autopilot.health(stale=True)['Servers'], list)
+        assert consul.operator.raft.configuration()['Servers']
+
+
 def test_remove_unknown_peer_raises(consul: consulate.Consul) -> None:
     with pytest.raises(exceptions.ServerError, match=r'"127\.0\.0\.1:1" was not found'):
         consul.operator.raft.remove_peer('127.0.0.1:1')

@@ -25,8 +25,8 @@ class Autopilot(Endpoint):
 
         :param stale: let any server answer, even without a leader
         """
-        params = {'stale': stale}
-        return dict(self._get_json(self._url('configuration'), params))
+        url = self._url('configuration')
+        return dict(self._get_json(url, consistency='stale' if stale else None))
 
     def set_configuration(self, config: Mapping[str, Any], *, cas: int | None = None) -> bool:
         """Replace autopilot's configuration (``PUT /v1/operator/autopilot/configuration``).
@@ -52,14 +52,14 @@ class Autopilot(Endpoint):
         the cluster is unhealthy; that answer is returned like a 200, with
         ``Healthy`` false, rather than raised. A server that has just
         started answers so, with no ``Servers`` (an empty list here), for
-        a second or two.
+        a second or two. (A client built with ``retries`` retries a 429
+        read before it gets here.)
 
         :param stale: let any server answer, even without a leader
         """
         url = self._url('health')
-        params = {'stale': stale}
         try:
-            health = dict(self._get_json(url, params))
+            health = dict(self._get_json(url, consistency='stale' if stale else None))
         except exceptions.TooManyRequests:
             response = self.last_response
             if response is None or not response.content.startswith(b'{'):
@@ -78,8 +78,8 @@ class Autopilot(Endpoint):
 
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.10
         """
-        params = {'stale': stale}
-        response = self._request_since('Consul 1.10', 'GET', self._url('state'), params)
+        mode = 'stale' if stale else None
+        response = self._request_since('Consul 1.10', 'GET', self._url('state'), consistency=mode)
         return dict(response.json())
 
 

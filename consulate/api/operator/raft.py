@@ -21,8 +21,8 @@ class Raft(Endpoint):
 
         :param stale: let any server answer, even without a leader
         """
-        params = {'stale': stale}
-        return dict(self._get_json(self._url('configuration'), params))
+        url = self._url('configuration')
+        return dict(self._get_json(url, consistency='stale' if stale else None))
 
     def remove_peer(self, address: str | None = None, *, id: str | None = None) -> None:
         """Remove a server from the Raft peer set (``DELETE /v1/operator/raft/peer``).
