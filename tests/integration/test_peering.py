@@ -9,6 +9,7 @@ import pytest
 
 import consulate
 from consulate import exceptions
+from consulate.testing import ConsulAgent
 
 
 @pytest.mark.parametrize(
@@ -27,3 +28,10 @@ def test_unsupported_before_consul_1_13(
     with pytest.raises(exceptions.UnsupportedEndpoint, match=r'needs Consul 1\.13') as raised:
         call(consul)
     assert (raised.value.status_code, raised.value.method, raised.value.path) == (404, method, path)
+
+
+def test_unsupported_on_an_acl_agent_without_a_token(consul_acl_agent: ConsulAgent) -> None:
+    # the route probe (OPTIONS) needs no token: a missing route is still told apart
+    with consul_acl_agent.client() as anonymous:
+        with pytest.raises(exceptions.UnsupportedEndpoint):
+            anonymous.peerings.list()
