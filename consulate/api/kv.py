@@ -436,8 +436,20 @@ def key_path(key: str) -> str:
 
 
 def quote_key(key: str) -> str:
-    """The URL path of a key: checked, then percent-encoded segment by segment."""
-    return quote(key_path(key), safe='/')
+    """The URL path of a key: checked, then percent-encoded segment by segment.
+
+    :raises consulate.exceptions.ValidationError: as :func:`key_path`, or the key
+        holds a character Consul's HTTP server refuses in a URL (one that is not
+        printable: a format character, a separator other than the space, a
+        private-use or unassigned code point); a transaction can still reach it
+    """
+    path = key_path(key)
+    if not path.isprintable():
+        raise exceptions.ValidationError(
+            f'invalid KV key {key!r}: Consul refuses non-printable characters in a URL'
+            ' (format characters, spaces other than " ", unassigned code points)'
+        )
+    return quote(path, safe='/')
 
 
 def encode_value(value: Any) -> bytes:
