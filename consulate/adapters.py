@@ -544,8 +544,11 @@ class _ServerNameAdapter(requests.adapters.HTTPAdapter):
 
 
 def _resolve_verify(verify: bool | str) -> bool | str:
-    """``True`` means the CA bundle the environment names (as requests does), else certifi's."""
-    if verify is True:
+    """``True`` means the CA bundle the environment names (as requests does), else certifi's.
+
+    Only ``False`` itself turns verification off: None, ``''`` or 0 mean True.
+    """
+    if verify is True or (not verify and verify is not False):
         return os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
     return verify
 

@@ -425,8 +425,11 @@ def _resolve_token(
 
 
 def _resolve_verify(verify: bool | str, environ: Mapping[str, str]) -> bool | str:
-    """An explicit False or CA path wins; else CONSUL_HTTP_SSL_VERIFY, CONSUL_CACERT, CONSUL_CAPATH."""
-    if verify is not True:
+    """An explicit False or CA path wins; else CONSUL_HTTP_SSL_VERIFY, CONSUL_CACERT, CONSUL_CAPATH.
+
+    Only ``False`` itself turns verification off: None, ``''`` or 0 keep it on.
+    """
+    if verify is False or (verify and verify is not True):
         return verify
     if parse_bool(environ.get('CONSUL_HTTP_SSL_VERIFY'), 'CONSUL_HTTP_SSL_VERIFY') is False:
         return False

@@ -91,7 +91,10 @@ class RecordingProxy:
                     self.close_connection = True
                     content = content[: canned.cut]
                 self.end_headers()
-                self.wfile.write(content)
+                try:
+                    self.wfile.write(content)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a read timeout): nothing to answer
 
             def _upstream(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
                 upstream = http.client.HTTPConnection(proxy.upstream, timeout=30)

@@ -1,0 +1,315 @@
+"""Secrets: where the ACL token goes (the header) and where it never goes, and TLS settings.
+
+The token must not appear in a URL, a request body, a log record at any
+level (consulate's, urllib3's or anyone's), an exception message or
+traceback, or a repr. TLS verification is on unless ``verify=False`` or
+``CONSUL_HTTP_SSL_VERIFY=false`` turns it off; an explicit ``token=`` beats
+the environment. Everything runs against real agents (the ACL agent for
+tokens, the TLS agent for verification), the faults through the proxy.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import consulate
+from consulate import exceptions
+from consulate.api import txn
+from consulate.api.base import Endpoint
+from consulate.testing import ConsulAgent, free_ports
+from tests.support.proxy import Canned, RecordingProxy
+
+SYSTEM_CA = '/etc/ssl/certs/ca-certificates.crt'
+
+
+@pytest.fixture
+def token(consul_acl_agent: ConsulAgent) -> str:
+    assert consul_acl_agent.master_token
+    return consul_acl_agent.master_token
+
+
+@pytest.fixture
+def proxy(consul_acl_agent: ConsulAgent) -> Iterator[RecordingProxy]:
+    with RecordingProxy(consul_acl_agent.http_addr) as recording:
+        yield recording
+
+
+def exercise(consul: consulate.Consul, prefix: str) -> None:
+    """Use every kind of request once: reads, writes, blocking reads, sessions, locks, txn."""
+    consul.kv[f'{prefix}/a'] = 'value'
+    consul.kv.set_record(f'{prefix}/b', 3, b'\x00bytes')
+    assert consul.kv[f'{prefix}/a'] == 'value'
+    consul.kv.get(f'{prefix}/a', raw=True)
+    record = consul.kv.get_record(f'{prefix}/a')
+    consul.kv.get(f'{prefix}/a', index=record['ModifyIndex'], wait='10ms')
+    assert f'{prefix}/a' in consul.kv
+    consul.kv.find(prefix)
+    consul.kv.find(prefix, '/')
+    consul.kv.records(prefix, raw=True)
+    consul.kv.update({f'{prefix}/c': 1, f'{prefix}/d': 2})
+    consul.txn.execute([txn.kv_get(f'{prefix}/a'), txn.kv_set(f'{prefix}/e', b'e')])
+    session = consul.session.create(name=prefix, ttl='10s')
+    consul.session.info(session)
+    consul.session.list()
+    consul.session.renew(session)
+    consul.session.destroy(session)
+    with consul.lock.acquire(f'{prefix}-lock') as held:
+        assert held.held
+    consul.status.leader()
+    consul.catalog.nodes()
+    consul.catalog.services()
+    consul.health.state('any')
+    consul.event.fire(f'{prefix}-event', 'payload')
+    consul.event.list(f'{prefix}-event')
+    consul.kv.delete(f'{prefix}/e')
+    del consul.kv[f'{prefix}/d']
+    consul.kv.delete(prefix, recurse=True)
+
+
+def failures(
+    consul_acl_agent: ConsulAgent, tls_agent: ConsulAgent, token: str, prefix: str
+) -> Iterator[BaseException]:
+    """One of each exception a client holding ``token`` can meet."""
+
+    def caught(call: Callable[[], Any]) -> BaseException:
+        try:
+            call()
+        except exceptions.ConsulateException as error:
+            return error
+        raise AssertionError(f'{call} did not fail')
+
+    consul = consul_acl_agent.client(token=token)
+    stranger = consul_acl_agent.client(token=str(uuid.uuid4()))  # unknown to the agent
+    yield caught(lambda: stranger.kv[f'{prefix}/x'])  # Forbidden: ACL not found
+    yield caught(lambda: consul.kv[f'{prefix}/missing'])  # KeyNotFound
+    yield caught(lambda: consul.kv.get(f'{prefix}/a//b'))  # ValidationError
+    yield caught(lambda: consul.kv._put(consul.kv._url('x'), {'cas': 'abc'}, b'v', raw_body=True))
+    yield caught(lambda: consul.txn.execute([txn.kv_check_index(f'{prefix}/none', 7)]))
+    yield caught(lambda: consul.session.info(str(uuid.uuid4())))  # NotFound
+    held = f'{prefix}/held'
+    consul.kv[held] = 'a value to cut short'
+    with consul.lock.acquire(f'{prefix}/held'):
+        yield caught(lambda: consul.lock.acquire(f'{prefix}/held'))  # LockFailure
+    (port,) = free_ports(1)
+    yield caught(lambda: consulate.Consul('127.0.0.1', port, token=token, env={}).kv['x'])
+    with RecordingProxy(consul_acl_agent.http_addr, delay=1.0) as slow:
+        client = consulate.Consul(addr=slow.addr, token=token, timeout=0.3, env={})
+        yield caught(lambda: client.kv['x'])  # RequestTimeout
+    page = Canned(200, b'<html>login</html>', {'Content-Type': 'text/html'})
+    with RecordingProxy(consul_acl_agent.http_addr, answer=lambda seen: page) as garbage:
+        yield caught(lambda: consulate.Consul(addr=garbage.addr, token=token, env={}).kv['x'])
+    bad_gateway = Canned(502, b'<html>bad gateway</html>', {'Content-Type': 'text/html'})
+    with RecordingProxy(consul_acl_agent.http_addr, answer=lambda seen: bad_gateway) as gateway:
+        yield caught(lambda: consulate.Consul(addr=gateway.addr, token=token, env={}).kv['x'])
+    with RecordingProxy(consul_acl_agent.http_addr, answer=lambda seen: Canned(cut=1)) as cut:
+        yield caught(lambda: consulate.Consul(addr=cut.addr, token=token, env={}).kv[held])
+    https = consulate.Consul(addr=f'https://{tls_agent.https_addr}', token=token, env={})
+    yield caught(lambda: https.kv['x'])  # TLSError
+    consul.kv.delete(prefix, recurse=True)
+
+
+def test_the_token_travels_only_in_the_header(
+    proxy: RecordingProxy, token: str, prefix: str
+) -> None:
+    consul = consulate.Consul(addr=proxy.addr, token=token, env={})
+    exercise(consul, prefix)
+    consul.watch.key(f'{prefix}/w', timeout=0.2).next()
+    assert len(proxy.seen) > 30
+    for seen in proxy.seen:
+        assert token not in seen.target
+        assert token.encode() not in seen.body
+        assert seen.headers['X-Consul-Token'] == token
+        assert 'Authorization' not in seen.headers
+
+
+def test_the_token_is_in_no_log_record(
+    consul_acl_agent: ConsulAgent,
+    consul_agent: ConsulAgent,
+    proxy: RecordingProxy,
+    token: str,
+    prefix: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, every level: consulate's, urllib3's...
+    exercise(consulate.Consul(addr=proxy.addr, token=token, env={}), prefix)
+    errors = list(failures(consul_acl_agent, consul_agent, token, prefix))
+    assert len(errors) == 13
+    assert any(record.name == 'consulate' for record in caplog.records)
+    assert any(record.name.startswith('urllib3') for record in caplog.records)
+    for record in caplog.records:
+        assert token not in record.getMessage()
+        assert token not in repr(record.args)
+        assert token not in (record.exc_text or '')
+    assert token not in caplog.text
+
+
+def test_the_token_is_in_no_exception_message_or_traceback(
+    consul_acl_agent: ConsulAgent, consul_agent: ConsulAgent, token: str, prefix: str
+) -> None:
+    kinds = set()
+    for error in failures(consul_acl_agent, consul_agent, token, prefix):
+        kinds.add(type(error).__name__)
+        text = ''.join(traceback.format_exception(error))  # the whole chain of causes
+        assert token not in text
+        chain: BaseException | None = error
+        while chain is not None:
+            assert token not in str(chain)
+            assert token not in repr(chain)
+            assert token not in repr(chain.args)
+            chain = chain.__cause__ or chain.__context__
+    assert kinds >= {
+        'Forbidden',
+        'KeyNotFound',
+        'ValidationError',
+        'ServerError',
+        'TransactionFailed',
+        'NotFound',
+        'LockFailure',
+        'ConnectError',
+        'RequestTimeout',
+        'InvalidResponse',
+        'RequestError',
+        'TLSError',
+    }
+
+
+def test_the_token_is_in_no_repr(consul_acl_agent: ConsulAgent, token: str, prefix: str) -> None:
+    consul = consul_acl_agent.client(token=token)
+    shown: list[object] = [consul, consul.adapter, consul.adapter.session.headers]
+    for name in dir(type(consul)):
+        if name.startswith('_') or not hasattr(getattr(type(consul), name), 'func'):
+            continue  # only the endpoint properties (cached_property)
+        endpoint = getattr(consul, name)
+        shown.append(endpoint)
+        shown.extend(value for value in vars(endpoint).values() if isinstance(value, Endpoint))
+    consul.kv[f'{prefix}/k'] = 'v'
+    shown.append(consul.kv.last_response)
+    with consul.lock.acquire(f'{prefix}-lock') as held:
+        shown.append(held)
+        shown.append(consul.lock.last_response)
+    watcher = consul.watch.key(f'{prefix}/k')
+    watcher.next()
+    shown.append(watcher)
+    assert len(shown) > 20
+    for thing in shown:
+        assert token not in repr(thing), type(thing)
+        assert token not in str(thing), type(thing)
+    # Nor is it kept where requests to another client could pick it up.
+    assert token not in repr(vars(consul.adapter))
+    for route in consul.adapter._routes.values():
+        assert token not in repr(route.headers)
+
+
+# -- an explicit token beats the environment ---------------------------------------
+
+
+def writes_as(consul: consulate.Consul, key: str) -> bool:
+    """True if ``consul`` may write (its token is the management token), False if refused."""
+    try:
+        consul.kv[key] = 'written'
+    except exceptions.Forbidden:
+        return False
+    return True
+
+
+def test_an_explicit_token_beats_the_environment(
+    consul_acl_agent: ConsulAgent, token: str, prefix: str, tmp_path: Path
+) -> None:
+    addr = f'http://{consul_acl_agent.http_addr}'
+    bogus = str(uuid.uuid4())
+    bogus_file = tmp_path / 'bogus-token'
+    bogus_file.write_text(f'{bogus}\n')
+    good_file = tmp_path / 'good-token'
+    good_file.write_text(f'{token}\n')
+    key = f'{prefix}/k'
+    env_token = {'CONSUL_HTTP_TOKEN': bogus}
+    env_file = {'CONSUL_HTTP_TOKEN_FILE': str(bogus_file)}
+    # The environment is read when nothing explicit is given ...
+    assert not writes_as(consulate.Consul(addr=addr, env=env_token), key)
+    assert not writes_as(consulate.Consul(addr=addr, env=env_file), key)
+    assert writes_as(consulate.Consul(addr=addr, env={'CONSUL_HTTP_TOKEN': token}), key)
+    # ... and loses to an explicit token or token file.
+    assert writes_as(consulate.Consul(addr=addr, token=token, env=env_token), key)
+    assert writes_as(consulate.Consul(addr=addr, token=token, env=env_file), key)
+    assert writes_as(consulate.Consul(addr=addr, token=token, env=env_token | env_file), key)
+    assert writes_as(consulate.Consul(addr=addr, token_file=str(good_file), env=env_token), key)
+    assert writes_as(consulate.Consul(addr=addr, token_file=str(good_file), env=env_file), key)
+    # An explicit empty token means "no token" (anonymous), whatever the environment says.
+    assert not writes_as(
+        consulate.Consul(addr=addr, token='', env={'CONSUL_HTTP_TOKEN': token}), key
+    )
+
+
+def test_the_token_from_the_process_environment(
+    consul_acl_agent: ConsulAgent, token: str, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv('CONSUL_HTTP_ADDR', consul_acl_agent.http_addr)
+    monkeypatch.setenv('CONSUL_HTTP_TOKEN', str(uuid.uuid4()))
+    monkeypatch.delenv('CONSUL_HTTP_TOKEN_FILE', raising=False)
+    assert not writes_as(consulate.Consul(), f'{prefix}/k')
+    assert writes_as(consulate.Consul(token=token), f'{prefix}/k')
+
+
+# -- TLS verification ---------------------------------------------------------------
+
+
+def https_client(agent: ConsulAgent, **options: Any) -> consulate.Consul:
+    options.setdefault('env', {})
+    return consulate.Consul(addr=f'https://{agent.https_addr}', **options)
+
+
+@pytest.mark.parametrize(
+    'options',
+    [
+        {},
+        {'verify': True},
+        {'verify': None},
+        {'verify': ''},
+        {'verify': 0},
+        {'env': {'CONSUL_HTTP_SSL_VERIFY': 'true'}},
+        {'env': {'CONSUL_HTTP_SSL_VERIFY': '1'}},
+        {'env': {'CONSUL_HTTP_SSL_VERIFY': ''}},
+        {'env': {'CONSUL_CACERT': ''}},
+        {'env': {'CONSUL_HTTP_SSL_VERIFY': 'false'}, 'verify': SYSTEM_CA},
+    ],
+    ids=repr,
+)
+def test_tls_verification_stays_on(
+    consul: consulate.Consul, consul_agent: ConsulAgent, prefix: str, options: dict[str, Any]
+) -> None:
+    # The agent's CA is in no bundle the client trusts: a verifying client must refuse it.
+    with pytest.raises(exceptions.TLSError, match='CERTIFICATE_VERIFY_FAILED'):
+        https_client(consul_agent, **options).kv[f'{prefix}/tls'] = 'never written'
+    assert f'{prefix}/tls' not in consul.kv
+
+
+@pytest.mark.parametrize('variable', ['CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE'])
+def test_an_empty_ca_bundle_variable_does_not_turn_verification_off(
+    consul_agent: ConsulAgent, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, '')
+    with pytest.raises(exceptions.TLSError):
+        https_client(consul_agent).status.leader()
+
+
+@pytest.mark.parametrize(
+    'options',
+    [
+        {'verify': False},
+        {'env': {'CONSUL_HTTP_SSL_VERIFY': 'false'}},
+        {'env': {'CONSUL_HTTP_SSL_VERIFY': '0'}},
+    ],
+    ids=repr,
+)
+@pytest.mark.filterwarnings('ignore::urllib3.exceptions.InsecureRequestWarning')
+def test_only_false_turns_tls_verification_off(
+    consul_agent: ConsulAgent, options: dict[str, Any]
+) -> None:
+    assert https_client(consul_agent, **options).status.leader()
