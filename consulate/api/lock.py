@@ -112,7 +112,7 @@ class Lock(Endpoint):
             name=f'consulate lock on {full_key}', ttl=ttl_string, delay=delay
         )
         try:
-            self._take(full_key, session_id, value, blocking, timeout)
+            self._take(full_key, session_id, value, blocking, timeout, duration_seconds(ttl_string))
         except BaseException:
             self._session.destroy(session_id)
             raise
@@ -125,25 +125,40 @@ class Lock(Endpoint):
         return key_path(f'{prefix}/{key.lstrip("/")}' if prefix else key)
 
     def _take(
-        self, key: str, session_id: str, value: Any, blocking: bool, timeout: float | None
+        self,
+        key: str,
+        session_id: str,
+        value: Any,
+        blocking: bool,
+        timeout: float | None,
+        ttl: float,
     ) -> None:
         url = f'{self._base_uri}/{quote_key(key)}'
         params = {'acquire': session_id, 'flags': LOCK_FLAGS}
         body = encode_value(value)
         deadline = None if timeout is None else time.monotonic() + timeout
         index: int | None = None
+        renewed = time.monotonic()
         while True:
+            if time.monotonic() - renewed >= ttl / 2:
+                # A long wait outlives the TTL: keep the waiting session alive.
+                self._session.renew(session_id)
+                renewed = time.monotonic()
             if self._put_bool(url, params, body, raw_body=True):
                 return
             remaining = _MAX_WAIT if deadline is None else deadline - time.monotonic()
             if not blocking or remaining <= 0:
                 raise exceptions.LockFailure(f'the lock {key!r} is held by another session')
-            response = self._get(url, allow_404=True, index=index, wait=min(remaining, _MAX_WAIT))
+            wait = min(remaining, _MAX_WAIT, ttl / 2)
+            response = self._get(url, allow_404=True, index=index, wait=wait)
             new_index = response.index
             held_by_other = response.status_code == 200 and response.json()[0].get('Session')
             if not held_by_other:
                 # Free, yet refused: a lock-delay from a dead holder is in force.
+                # Its end changes no index, so poll rather than block on the key.
                 time.sleep(min(_LOCK_DELAY_PAUSE, max(remaining, 0)))
+                index = None
+                continue
             index = new_index if new_index and (index is None or new_index >= index) else None
 
     def _release(self, held: HeldLock) -> None:
