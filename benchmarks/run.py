@@ -5,9 +5,12 @@ Run from the repository root (it is not part of the test run)::
     .venv/bin/python benchmarks/run.py            # about two minutes
     .venv/bin/python benchmarks/run.py --quick    # a rough look in about 30 seconds
 
-It starts its own Consul dev agent (``consulate.testing.ConsulAgent``; the
-binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else ``.consul/bin/consul``),
-then measures every workload with the three clients side by side,
+It starts its own Consul agent (``consulate.testing.ConsulAgent``; the
+binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else ``.consul/bin/consul``):
+by default a single server with a data directory, as Consul runs when
+deployed (its raft log is written to disk), or with ``--agent dev`` an
+in-memory dev agent. It
+measures every workload with the three clients side by side,
 interleaved round by round so that a change in the machine's load hits all
 three alike, and prints one table of medians: operations per second, client
 CPU microseconds per operation (``time.process_time``: this process only, not
@@ -23,6 +26,7 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -44,7 +48,7 @@ IMPORTS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    with ConsulAgent() as agent:
+    with _agent(args.agent) as agent:
         names = workloads.Names(uuid.uuid4().hex[:8], args.keys)
         base = f'http://{agent.http_addr}'
         _prepare(base, names)
@@ -56,11 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results = _run(clients, args, names)
             counts = _request_counts(clients['consulate'], results['ops'])
+            results['per_key'] = _per_key_load(clients['consulate'], names, args.per_key_runs)
         finally:
             for client in clients.values():
                 client.close()
     imports = measure.import_costs(IMPORTS, args.import_runs, str(ROOT))
     info = measure.machine(_consul_version())
+    info['agent'] = 'one server, data on disk' if args.agent == 'server' else 'dev (in memory)'
     _print(info, results, counts, imports)
     if args.json:
         measure.dump(args.json, _as_json(info, results, counts, imports))
@@ -76,12 +82,44 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument('--keys', type=int, default=5000, help='keys of the bulk workloads')
     parser.add_argument('--import-runs', type=int, default=15, help='fresh interpreters per import')
     parser.add_argument('--only', default='', help='run only workloads whose name contains this')
+    parser.add_argument(
+        '--agent',
+        choices=('server', 'dev'),
+        default='server',
+        help='a server with a data directory (default) or an in-memory dev agent',
+    )
+    parser.add_argument(
+        '--per-key-runs',
+        type=int,
+        default=3,
+        help='runs of the bulk load as one kv[k] = v per key (default 3)',
+    )
     parser.add_argument('--quick', action='store_true', help='3 rounds of short batches')
     parser.add_argument('--json', metavar='PATH', help='also write the raw figures as JSON')
     args = parser.parse_args(argv)
     if args.quick:
-        args.rounds, args.batch_seconds, args.import_runs = 3, 0.1, 5
+        args.rounds, args.batch_seconds, args.import_runs, args.per_key_runs = 3, 0.1, 5, 1
     return args
+
+
+def _agent(kind: str) -> ConsulAgent:
+    """The agent to measure against: a one-server cluster on disk, or a dev agent."""
+    if kind == 'dev':
+        return ConsulAgent()
+    return ConsulAgent(dev=False, config={'server': True, 'bootstrap_expect': 1})
+
+
+def _per_key_load(client: workloads.ConsulateClient, names: workloads.Names, runs: int) -> float:
+    """Median seconds to write the bulk load's keys with one ``kv[k] = v`` per key."""
+    kv = client.consul.kv
+    items = names.bulk_items('consulate-per-key')
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        for key, value in items.items():
+            kv[key] = value
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
 
 
 def _prepare(base: str, names: workloads.Names) -> None:
@@ -279,6 +317,25 @@ def _targets(
     for row in ('kv get', 'kv set', 'kv get (missing)', read):
         if row in counts:
             checks.append((f'{row}: one HTTP request', counts[row] == 1, str(counts[row])))
+    bulk = next((row for row in results['rows'] if row.startswith('bulk load')), None)
+    if bulk is not None and results.get('per_key'):
+        update = 1 / series[bulk, 'consulate'].median_ops()
+        speedup = results['per_key'] / update
+        checks.append(
+            (
+                f'{bulk} with kv.update: >= 20x one kv[k] = v per key',
+                speedup >= 20,
+                f'{speedup:.1f}x ({update:.3f} s vs {results["per_key"]:.2f} s)',
+            )
+        )
+        value = 1 / ratio(bulk, 'http.client')
+        checks.append(
+            (
+                f'{bulk}: within 1.5x of the same transactions over http.client',
+                value <= 1.5,
+                f'{value:.2f}x the time of http.client',
+            )
+        )
     extra = (imports['consulate'].seconds - imports['requests'].seconds) * 1000
     checks.append(('import consulate <= import requests + 30 ms', extra <= 30, f'{extra:+.1f} ms'))
     return [f'  [{"met" if ok else "NOT MET"}] {what}: {value}' for what, ok, value in checks]
