@@ -6,6 +6,7 @@ from consulate.api.base import Endpoint, JSONList
 
 __all__ = ['ExportedServices']
 
+#: The Consul version (and edition) that has these routes, named by UnsupportedEndpoint.
 SINCE = 'Consul 1.17.3'
 
 

@@ -14,6 +14,7 @@ from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Namespaces', 'namespace_definition']
 
+#: The Consul version (and edition) that has these routes, named by UnsupportedEndpoint.
 SINCE = 'Consul Enterprise 1.7'
 
 

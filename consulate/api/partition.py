@@ -13,6 +13,7 @@ from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Partitions']
 
+#: The Consul version (and edition) that has these routes, named by UnsupportedEndpoint.
 SINCE = 'Consul Enterprise 1.11'
 
 

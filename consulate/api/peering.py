@@ -21,6 +21,7 @@ from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Peerings']
 
+#: The Consul version (and edition) that has these routes, named by UnsupportedEndpoint.
 SINCE = 'Consul 1.13'
 
 
