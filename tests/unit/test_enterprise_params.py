@@ -7,7 +7,7 @@ from consulate.api.base import Endpoint
 
 
 def endpoint(**options: str) -> Endpoint:
-    return Endpoint('http://127.0.0.1:8500/v1', adapters.Request(), **options)  # type: ignore[arg-type]
+    return Endpoint('http://127.0.0.1:8500/v1', adapters.Request(), **options)
 
 
 def test_not_sent_unless_set() -> None:
