@@ -89,11 +89,13 @@ def test_a_read_gives_up_after_the_configured_retries(consul_agent: ConsulAgent,
     assert len(sent(proxy, 'GET')) == 4
 
 
-def test_other_error_statuses_are_not_retried(consul_agent: ConsulAgent, key: str) -> None:
-    forbidden = Canned(403, b'Permission denied', {'Content-Type': 'text/plain'})
-    with RecordingProxy(consul_agent.http_addr, answer=first_n(1, forbidden)) as proxy:
-        with pytest.raises(exceptions.Forbidden):
-            via(proxy, retries=3).kv[key]
+@pytest.mark.parametrize('status', [400, 403, 405, 409, 413])
+def test_other_error_statuses_are_not_retried(consul_agent: ConsulAgent, status: int) -> None:
+    refused = Canned(status, b'refused', {'Content-Type': 'text/plain'})
+    with RecordingProxy(consul_agent.http_addr, answer=first_n(1, refused)) as proxy:
+        with pytest.raises(exceptions.ClientError) as caught:
+            via(proxy, retries=3).session.list()
+    assert caught.value.status_code == status
     assert len(sent(proxy, 'GET')) == 1
 
 
@@ -143,6 +145,20 @@ def test_back_off_grows_and_is_bounded(consul_agent: ConsulAgent, key: str) -> N
         # 0.1 s * 2**attempt, with jitter taking off up to half of it
         assert 0.05 * 2**attempt - 0.01 <= gap <= 0.1 * 2**attempt + 0.15, gaps
     assert elapsed < 2.5
+
+
+def test_back_off_is_capped(
+    consul_agent: ConsulAgent, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adapters, 'MAX_BACKOFF', 0.3)  # instead of 5 s, to keep the test short
+    with RecordingProxy(consul_agent.http_addr, answer=first_n(99, status_page(502))) as proxy:
+        with pytest.raises(exceptions.ServerError):
+            via(proxy, retries=5).kv[key]
+    times = [seen.at for seen in sent(proxy, 'GET')]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert len(gaps) == 5
+    # Uncapped, the last two pauses would be at least 0.4 and 0.8 s.
+    assert all(gap <= 0.3 + 0.1 for gap in gaps), gaps
 
 
 def test_retry_after_is_honoured(consul_agent: ConsulAgent, key: str) -> None:
