@@ -240,12 +240,13 @@ def cluster() -> Iterator[list[ConsulAgent]]:
 
 @pytest.mark.slow
 def test_unhealthy_autopilot_and_peer_removal(cluster: list[ConsulAgent]) -> None:
-    first, second, third = cluster
-    # talk to a server that stays up, and stop one that is not the leader
-    with first.client() as consul:
-        leader = consul.status.leader()
-        if leader.endswith(f':{first.ports["server"]}'):
-            first, second = second, first
+    # talk to the leader, and stop a follower (stopping the leader would start an
+    # election, after which autopilot knows no servers for a moment)
+    with cluster[0].client() as consul:
+        assert eventually(consul.status.leader)
+        leader_port = int(consul.status.leader().rsplit(':', 1)[1])
+    (first,) = [a for a in cluster if a.ports['server'] == leader_port]
+    second, third = [a for a in cluster if a is not first]
     with first.client() as consul:
         assert eventually(lambda: consul.operator.autopilot.health()['Healthy'])
         servers = {s['Node']: s for s in consul.operator.raft.configuration()['Servers']}
@@ -253,11 +254,9 @@ def test_unhealthy_autopilot_and_peer_removal(cluster: list[ConsulAgent]) -> Non
         third_id = servers[third.node_name]['ID']
 
         third.halt()
-        health = eventually(lambda: _unhealthy(consul))  # a 429 answer, returned
+        health = eventually(lambda: _unhealthy(consul, third.node_name))  # a 429, returned
         assert health['Healthy'] is False
         assert consul.operator.autopilot.last_response.status_code == 429  # type: ignore[union-attr]
-        down = [s for s in health['Servers'] if s['Name'] == third.node_name]
-        assert down and down[0]['Healthy'] is False
 
         consul.operator.raft.remove_peer(id=third_id)
         nodes = {s['Node'] for s in consul.operator.raft.configuration()['Servers']}
@@ -274,9 +273,11 @@ def test_unhealthy_autopilot_and_peer_removal(cluster: list[ConsulAgent]) -> Non
         assert nodes == {first.node_name, second.node_name}
 
 
-def _unhealthy(consul: consulate.Consul) -> dict[str, Any] | None:
+def _unhealthy(consul: consulate.Consul, node: str) -> dict[str, Any] | None:
+    """Autopilot's health once it reports ``node`` unhealthy, else None."""
     health = consul.operator.autopilot.health()
-    return None if health['Healthy'] else health
+    down = [s for s in health['Servers'] if s['Name'] == node and not s['Healthy']]
+    return health if down and not health['Healthy'] else None
 
 
 def _healthy(consul: consulate.Consul) -> dict[str, Any] | None:
