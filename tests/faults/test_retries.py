@@ -150,7 +150,9 @@ def test_back_off_grows_and_is_bounded(consul_agent: ConsulAgent, key: str) -> N
 def test_back_off_is_capped(
     consul_agent: ConsulAgent, key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(adapters, 'MAX_BACKOFF', 0.3)  # instead of 5 s, to keep the test short
+    monkeypatch.setattr(
+        adapters.request, 'MAX_BACKOFF', 0.3
+    )  # instead of 5 s, to keep the test short
     with RecordingProxy(consul_agent.http_addr, answer=first_n(99, status_page(502))) as proxy:
         with pytest.raises(exceptions.ServerError):
             via(proxy, retries=5).kv[key]

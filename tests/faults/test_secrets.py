@@ -219,6 +219,28 @@ def writes_as(consul: consulate.Consul, key: str) -> bool:
     return True
 
 
+def test_legacy_acl_ids_are_secrets_too(
+    acl_consul: consulate.Consul, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In the legacy ACL API an ACL's ID is its token, and it travels in the URL path.
+
+    consulate's log records and exceptions show it redacted. (urllib3's own DEBUG
+    records print each request line whole: the legacy API puts secrets in URLs.)
+    """
+    caplog.set_level(logging.DEBUG, logger='consulate')
+    acl_id = acl_consul.acl.create(f'secret-{uuid.uuid4().hex[:8]}')
+    copy = acl_consul.acl.clone(acl_id)
+    assert acl_consul.acl.info(acl_id)['ID'] == acl_id
+    assert acl_consul.acl.destroy(copy) is True
+    assert acl_consul.acl.destroy(acl_id) is True
+    with pytest.raises(exceptions.NotFound) as caught:
+        acl_consul.acl.info(acl_id)
+    text = caplog.text + str(caught.value) + ''.join(traceback.format_exception(caught.value))
+    assert acl_id not in text
+    assert copy not in text
+    assert 'GET /v1/acl/info/<redacted>' in caplog.text
+
+
 def test_an_explicit_token_beats_the_environment(
     consul_acl_agent: ConsulAgent, token: str, prefix: str, tmp_path: Path
 ) -> None:

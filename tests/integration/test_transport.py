@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import pytest
@@ -163,3 +164,27 @@ def test_malformed_json_from_a_proxy_is_a_consulate_exception() -> None:
     )
     with pytest.raises(exceptions.InvalidResponse, match='not JSON'):
         response.json()
+
+
+def test_threads_share_a_pool_of_unix_socket_connections(
+    consul_agent: ConsulAgent, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger='urllib3')
+    with consul_agent.client('unix') as consul:
+        consul.kv[f'{prefix}/shared'] = 'v'
+        errors: list[BaseException] = []
+
+        def reads() -> None:
+            try:
+                for _ in range(20):
+                    assert consul.kv[f'{prefix}/shared'] == 'v'
+            except BaseException as error:  # reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=reads) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert 'Connection pool is full' not in caplog.text

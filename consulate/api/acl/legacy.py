@@ -73,7 +73,7 @@ class LegacyACL(Endpoint):
         url = self._url('info', acl_id)
         found = self._legacy('GET', url, index=index, wait=wait, consistency=consistency).json()
         if not found:
-            raise exceptions.NotFound(404, 'GET', f'/v1/acl/info/{acl_id}', 'no such ACL')
+            raise exceptions.NotFound(404, 'GET', '/v1/acl/info/<redacted>', 'no such ACL')
         return dict(found[0])
 
     def list(

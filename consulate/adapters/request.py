@@ -1,26 +1,13 @@
-"""The HTTP layer: the only code in consulate that talks to :mod:`requests`.
-
-An adapter sends one request and returns a :class:`Response`. It owns the
-connection pool (one :class:`requests.Session` per client, so connections are
-kept alive), the timeouts, TLS settings, the ACL token header and the retry
-policy, and it turns every transport failure into a
-:class:`consulate.exceptions.RequestError` subclass.
-
-:class:`Request` speaks HTTP and HTTPS, :class:`UnixSocketRequest` speaks HTTP
-over a UNIX domain socket (``http+unix://`` URLs, via requests-unixsocket).
-"""
+"""Send requests: :class:`Request` (HTTP, HTTPS) and :class:`UnixSocketRequest`."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import random
-import ssl
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
@@ -29,8 +16,19 @@ import urllib3
 from urllib3 import exceptions as u3
 
 from consulate import exceptions
+from consulate.adapters.errors import nothing_sent, transport_error
+from consulate.adapters.response import Response
+from consulate.adapters.tls import ServerNameAdapter, resolve_verify
+from consulate.adapters.wire import encode_query, merge_headers, redact_path, split_uri
 
-__all__ = ['DEFAULT_TIMEOUT', 'Request', 'Response', 'UnixSocketRequest', 'Timeout']
+__all__ = [
+    'DEFAULT_TIMEOUT',
+    'MAX_BACKOFF',
+    'RETRY_STATUSES',
+    'Request',
+    'Timeout',
+    'UnixSocketRequest',
+]
 
 LOGGER = logging.getLogger('consulate')
 
@@ -48,95 +46,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 504})
 MAX_BACKOFF = 5.0
 
 _READ_METHODS = frozenset({'GET', 'HEAD'})
-
-
-class Response:
-    """What the agent answered: status, body and headers.
-
-    The body is kept as bytes in :attr:`content`; :attr:`body` decodes it
-    (JSON when the agent said so, else text, else bytes). The Consul
-    metadata headers are parsed into :attr:`index`, :attr:`known_leader`,
-    :attr:`last_contact` and :attr:`content_hash`.
-    """
-
-    __slots__ = ('_body', 'content', 'headers', 'method', 'path', 'status_code')
-
-    def __init__(
-        self,
-        status_code: int,
-        content: bytes,
-        headers: Mapping[str, str],
-        method: str = 'GET',
-        path: str = '',
-    ) -> None:
-        self.status_code = status_code
-        self.content = content
-        self.headers = headers
-        self.method = method
-        self.path = path
-        self._body: Any = _UNSET
-
-    def __repr__(self) -> str:
-        return f'<Response {self.status_code} {self.method} {self.path}>'
-
-    @property
-    def body(self) -> Any:
-        """The decoded body: JSON for ``application/json``, else str, else bytes."""
-        if self._body is _UNSET:
-            self._body = self._decode()
-        return self._body
-
-    def json(self) -> Any:
-        """The body decoded as JSON; :class:`~consulate.exceptions.InvalidResponse` if it is not."""
-        if self._body is _UNSET:
-            self._body = self._load_json()
-        return self._body
-
-    @property
-    def index(self) -> int | None:
-        """``X-Consul-Index``: the blocking-query index of this answer, if any."""
-        value = self.headers.get('X-Consul-Index')
-        return int(value) if value else None
-
-    @property
-    def known_leader(self) -> bool | None:
-        """``X-Consul-KnownLeader``: whether the answering server knew a leader."""
-        value = self.headers.get('X-Consul-KnownLeader')
-        return None if value is None else value == 'true'
-
-    @property
-    def last_contact(self) -> int | None:
-        """``X-Consul-LastContact``: milliseconds since the server last heard from the leader."""
-        value = self.headers.get('X-Consul-LastContact')
-        return int(value) if value else None
-
-    @property
-    def content_hash(self) -> str | None:
-        """``X-Consul-ContentHash``: the hash-based blocking token of agent-local answers."""
-        return self.headers.get('X-Consul-ContentHash')
-
-    def _decode(self) -> Any:
-        if 'json' in self.headers.get('Content-Type', ''):
-            return self._load_json()
-        try:
-            return self.content.decode('utf-8')
-        except UnicodeDecodeError:
-            return self.content
-
-    def _load_json(self) -> Any:
-        if not self.content:
-            return None
-        try:
-            return json.loads(self.content)
-        except ValueError as error:
-            preview = self.content[:80].decode('utf-8', 'replace')
-            raise exceptions.InvalidResponse(
-                f'{self.status_code} on {self.method} {self.path}: '
-                f'the body is not JSON ({error}): {preview!r}'
-            ) from error
-
-
-_UNSET: Any = object()
 
 
 class Request:
@@ -180,10 +89,10 @@ class Request:
         # trust_env is on and which costs more than the request itself.
         self.session.trust_env = False
         self.session.headers.update({'User-Agent': _user_agent(), 'Accept-Encoding': 'identity'})
-        self.session.verify = _resolve_verify(verify)
+        self.session.verify = resolve_verify(verify)
         self.session.cert = cert
         if tls_server_name:
-            self.session.mount('https://', _ServerNameAdapter(tls_server_name))
+            self.session.mount('https://', ServerNameAdapter(tls_server_name))
         self._proxies: dict[str, dict[str, str]] = {}
         self._routes: dict[str, _Route] = {}
         # The last timeout converted, with its urllib3 form: one tuple, so a
@@ -237,15 +146,16 @@ class Request:
         :param token: the ACL token, sent in the ``X-Consul-Token`` header
         :raises consulate.exceptions.RequestError: no usable answer came back
         """
-        origin, target, path = _split_uri(uri)
+        origin, target, path = split_uri(uri)
+        path = redact_path(path)
         if params:
-            query = _encode_query(params)
+            query = encode_query(params)
             if query:
                 target = f'{target}{"&" if "?" in target else "?"}{query}'
         route = self._routes.get(origin) or self._route(origin, method, path)
         send_headers = route.headers.copy()
         if headers:
-            _merge_headers(send_headers, headers)
+            merge_headers(send_headers, headers)
         if token:
             send_headers['X-Consul-Token'] = token
         if content_type:
@@ -286,14 +196,14 @@ class Request:
                 # The pool manager dropped this pool (too many hosts, or
                 # close()); nothing was sent, so fetch a fresh pool, once.
                 if refreshed:
-                    raise _transport_error(error, method, path) from error
+                    raise transport_error(error, method, path) from error
                 route, refreshed = self._route(route.origin, method, path), True
                 continue
             except (u3.HTTPError, OSError) as error:
-                if attempt < self.retries and _nothing_sent(error):
+                if attempt < self.retries and nothing_sent(error):
                     attempt = self._pause(attempt, None)
                     continue
-                raise _transport_error(error, method, path) from error
+                raise transport_error(error, method, path) from error
             if attempt < self.retries and raw.status in RETRY_STATUSES and method in _READ_METHODS:
                 attempt = self._pause(attempt, raw.headers.get('Retry-After'))
                 continue
@@ -328,7 +238,7 @@ class Request:
             )
             absolute = adapter.request_url(prepared, proxies) != prepared.path_url
         except (u3.HTTPError, OSError, ValueError) as error:  # requests' errors are OSErrors
-            raise _transport_error(error, method, path) from error
+            raise transport_error(error, method, path) from error
         try:
             adapter.cert_verify(pool, url, verify, cert)  # type: ignore[no-untyped-call]
         except OSError as error:  # a CA bundle or client certificate file is missing
@@ -361,7 +271,7 @@ class Request:
         the whole error text otherwise. ``data`` may be bytes or a file object.
         """
         raw = self._send(method, uri, params, data, token, content_type, None, timeout, stream=True)
-        path = urlsplit(uri).path
+        path = redact_path(urlsplit(uri).path)
         if raw.status_code >= 400:
             return Response(raw.status_code, raw.content, raw.headers, method, path), iter(())
         response = Response(raw.status_code, b'', raw.headers, method, path)
@@ -373,7 +283,7 @@ class Request:
         try:
             yield from raw.iter_content(chunk_size)
         except requests.RequestException as error:
-            raise _transport_error(error, method, path) from error
+            raise transport_error(error, method, path) from error
         finally:
             raw.close()
 
@@ -411,10 +321,10 @@ class Request:
                     stream=stream,
                 )
             except (requests.RequestException, OSError) as error:
-                if attempt < self.retries and _nothing_sent(error):
+                if attempt < self.retries and nothing_sent(error):
                     attempt = self._pause(attempt, None)
                     continue
-                raise _transport_error(error, method, urlsplit(uri).path) from error
+                raise transport_error(error, method, redact_path(urlsplit(uri).path)) from error
             if (
                 attempt < self.retries
                 and raw.status_code in RETRY_STATUSES
@@ -475,43 +385,6 @@ class _Route:
 _NO_RETRIES = urllib3.Retry(0, read=False)
 
 
-def _split_uri(uri: str) -> tuple[str, str, str]:
-    """``(origin, target, path)`` of a URI: ``http://h:1/v1/kv/a?x`` -> ``http://h:1``, ``/v1/kv/a?x``, ``/v1/kv/a``."""
-    start = uri.find('://')
-    slash = uri.find('/', start + 3 if start >= 0 else 0)
-    if slash < 0:
-        return uri, '/', '/'
-    origin, target = uri[:slash], uri[slash:]
-    fragment = target.find('#')
-    if fragment >= 0:
-        target = target[:fragment]
-    mark = target.find('?')
-    return origin, target, target if mark < 0 else target[:mark]
-
-
-def _merge_headers(headers: dict[str, str], extra: Mapping[str, str | None]) -> None:
-    """Add ``extra`` to ``headers`` as requests merges them: names match in any case, None removes."""
-    for name, value in extra.items():
-        lowered = name.lower()
-        for existing in [key for key in headers if key.lower() == lowered]:
-            del headers[existing]
-        if value is not None:
-            headers[name] = value
-
-
-def _encode_query(params: Mapping[str, Any]) -> str:
-    """A query string, as requests encodes a params dict: None left out, lists repeated."""
-    pairs: list[tuple[str, Any]] = []
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, (str, bytes)) or not hasattr(value, '__iter__'):
-            pairs.append((key, value))
-        else:
-            pairs.extend((key, item) for item in value if item is not None)
-    return urlencode(pairs)
-
-
 class UnixSocketRequest(Request):
     """Send requests to Consul over a UNIX domain socket.
 
@@ -523,100 +396,14 @@ class UnixSocketRequest(Request):
     def _new_session(self) -> requests.Session:
         import requests_unixsocket
 
+        from consulate.adapters.unix import PooledUnixAdapter
+
         session: requests.Session = requests_unixsocket.Session()
+        session.mount('http+unix://', PooledUnixAdapter())
         return session
 
     def _environ_proxies(self, origin: str) -> dict[str, str]:
         return {}
-
-
-class _ServerNameAdapter(requests.adapters.HTTPAdapter):
-    """Check the server certificate against (and send as SNI) a fixed name."""
-
-    def __init__(self, server_name: str) -> None:
-        self.server_name = server_name.rsplit(':', 1)[0] if ':' in server_name else server_name
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs['server_hostname'] = self.server_name
-        kwargs['assert_hostname'] = self.server_name
-        super().init_poolmanager(*args, **kwargs)
-
-
-def _resolve_verify(verify: bool | str) -> bool | str:
-    """``True`` means the CA bundle the environment names (as requests does), else certifi's.
-
-    Only ``False`` itself turns verification off: None, ``''`` or 0 mean True.
-    """
-    if verify is True or (not verify and verify is not False):
-        return os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
-    return verify
-
-
-def _cause(error: BaseException) -> BaseException:
-    """The urllib3 or socket error under requests' and urllib3's wrappers."""
-    inner = error
-    while True:
-        if isinstance(inner, u3.MaxRetryError) and inner.reason is not None:
-            inner = inner.reason
-        elif (
-            isinstance(inner, requests.RequestException)
-            and inner.args
-            and isinstance(inner.args[0], BaseException)
-        ):
-            inner = inner.args[0]
-        else:
-            return inner
-
-
-def _nothing_sent(error: BaseException) -> bool:
-    """True when the request failed before any byte of it reached the agent."""
-    cause = _cause(error)
-    if isinstance(cause, u3.ProtocolError) and len(cause.args) > 1:
-        cause = cause.args[1]
-    # NewConnectionError and NameResolutionError are ConnectTimeoutErrors too.
-    return isinstance(cause, (u3.ConnectTimeoutError, FileNotFoundError, ConnectionRefusedError))
-
-
-def _transport_error(error: BaseException, method: str, path: str) -> exceptions.RequestError:
-    """Map a requests or urllib3 exception to the matching consulate exception."""
-    where = f'{method} {path}'
-    cause = _cause(error)
-    reason = _reason(cause)
-    if isinstance(cause, (u3.SSLError, ssl.SSLError, ssl.CertificateError)) or isinstance(
-        error, requests.exceptions.SSLError
-    ):
-        return exceptions.TLSError(f'TLS failed on {where}: {reason}')
-    if isinstance(cause, u3.NewConnectionError):
-        return exceptions.ConnectError(f'cannot reach Consul for {where}: {reason}')
-    if isinstance(cause, (u3.TimeoutError, TimeoutError)) or isinstance(
-        error, requests.exceptions.Timeout
-    ):
-        return exceptions.RequestTimeout(f'timed out on {where}: {reason}')
-    if isinstance(cause, u3.ProtocolError) and not str(cause.args[0]).startswith(
-        'Connection aborted'
-    ):
-        # The connection broke in the middle of the answer.
-        return exceptions.RequestError(f'request failed on {where}: {reason}')
-    if isinstance(cause, (u3.ProtocolError, u3.ProxyError, u3.PoolError, OSError)) or isinstance(
-        error, requests.exceptions.ConnectionError
-    ):
-        return exceptions.ConnectError(f'cannot reach Consul for {where}: {reason}')
-    return exceptions.RequestError(f'request failed on {where}: {reason}')
-
-
-def _reason(cause: BaseException) -> str:
-    """The most telling part of a (urllib3 or socket) error, without the pool's repr."""
-    inner = cause
-    if isinstance(inner, u3.ProtocolError) and len(inner.args) > 1:
-        if isinstance(inner.args[1], BaseException):
-            inner = inner.args[1]
-    text = str(inner)
-    if isinstance(inner, u3.PoolError):
-        # "HTTPConnectionPool(host=..., port=...): Read timed out." -> "Read timed out."
-        text = text.split(': ', 1)[-1]
-    # urllib3 connection errors start with the connection's repr; the cause follows it.
-    return text.split('>: ', 1)[-1]
 
 
 def _user_agent() -> str:

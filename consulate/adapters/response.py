@@ -1,0 +1,100 @@
+"""What the agent answered: :class:`Response`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from consulate import exceptions
+
+__all__ = ['Response']
+
+
+class Response:
+    """What the agent answered: status, body and headers.
+
+    The body is kept as bytes in :attr:`content`; :attr:`body` decodes it
+    (JSON when the agent said so, else text, else bytes). The Consul
+    metadata headers are parsed into :attr:`index`, :attr:`known_leader`,
+    :attr:`last_contact` and :attr:`content_hash`.
+    """
+
+    __slots__ = ('_body', 'content', 'headers', 'method', 'path', 'status_code')
+
+    def __init__(
+        self,
+        status_code: int,
+        content: bytes,
+        headers: Mapping[str, str],
+        method: str = 'GET',
+        path: str = '',
+    ) -> None:
+        self.status_code = status_code
+        self.content = content
+        self.headers = headers
+        self.method = method
+        self.path = path
+        self._body: Any = _UNSET
+
+    def __repr__(self) -> str:
+        return f'<Response {self.status_code} {self.method} {self.path}>'
+
+    @property
+    def body(self) -> Any:
+        """The decoded body: JSON for ``application/json``, else str, else bytes."""
+        if self._body is _UNSET:
+            self._body = self._decode()
+        return self._body
+
+    def json(self) -> Any:
+        """The body decoded as JSON; :class:`~consulate.exceptions.InvalidResponse` if it is not."""
+        if self._body is _UNSET:
+            self._body = self._load_json()
+        return self._body
+
+    @property
+    def index(self) -> int | None:
+        """``X-Consul-Index``: the blocking-query index of this answer, if any."""
+        value = self.headers.get('X-Consul-Index')
+        return int(value) if value else None
+
+    @property
+    def known_leader(self) -> bool | None:
+        """``X-Consul-KnownLeader``: whether the answering server knew a leader."""
+        value = self.headers.get('X-Consul-KnownLeader')
+        return None if value is None else value == 'true'
+
+    @property
+    def last_contact(self) -> int | None:
+        """``X-Consul-LastContact``: milliseconds since the server last heard from the leader."""
+        value = self.headers.get('X-Consul-LastContact')
+        return int(value) if value else None
+
+    @property
+    def content_hash(self) -> str | None:
+        """``X-Consul-ContentHash``: the hash-based blocking token of agent-local answers."""
+        return self.headers.get('X-Consul-ContentHash')
+
+    def _decode(self) -> Any:
+        if 'json' in self.headers.get('Content-Type', ''):
+            return self._load_json()
+        try:
+            return self.content.decode('utf-8')
+        except UnicodeDecodeError:
+            return self.content
+
+    def _load_json(self) -> Any:
+        if not self.content:
+            return None
+        try:
+            return json.loads(self.content)
+        except ValueError as error:
+            preview = self.content[:80].decode('utf-8', 'replace')
+            raise exceptions.InvalidResponse(
+                f'{self.status_code} on {self.method} {self.path}: '
+                f'the body is not JSON ({error}): {preview!r}'
+            ) from error
+
+
+_UNSET: Any = object()
