@@ -162,7 +162,8 @@ class Endpoint:
             params, read=read, consistency=consistency, index=index, wait=wait, dc=dc
         )
         body, content_type = _encode_body(data, raw_body)
-        timeout = self._blocking_timeout(wait) if index and wait is not None else None
+        blocking = index or query.get('hash')  # index- or hash-based blocking
+        timeout = self._blocking_timeout(wait) if blocking and wait is not None else None
         response = self._adapter.request(
             method,
             url,
@@ -244,16 +245,24 @@ class Endpoint:
         response = self._request(method, url, params, data, allow_404=True, **kwargs)
         if response.status_code != 404:
             return response
-        body = response.content.strip()
-        if b'not a recognized HTTP API endpoint' in body or (
-            not body and self._adapter.request('OPTIONS', url).status_code == 404
-        ):
+        if self._route_missing(url, response):
             raise exceptions.UnsupportedEndpoint(
                 404, method, response.path, f'this endpoint needs {since}'
             )
         if not allow_404:
             exceptions.raise_for_status(404, method, response.path, response.content)
         return response
+
+    def _route_missing(self, url: str, response: Response) -> bool:
+        """Whether the 404 ``response`` from ``url`` means the agent has no such route.
+
+        Newer agents say so in the body; 1.8.x answer with an empty body, and
+        then ``OPTIONS`` on the same URL is a 404 too.
+        """
+        body = response.content.strip()
+        return b'not a recognized HTTP API endpoint' in body or (
+            not body and self._adapter.request('OPTIONS', url).status_code == 404
+        )
 
     def _blocking_timeout(self, wait: str | float) -> tuple[float, float]:
         """A read timeout that outlasts a blocking query: wait + wait/16 + a margin."""
