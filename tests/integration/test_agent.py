@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ import consulate
 from consulate import exceptions
 from consulate.api.agent import Agent
 from consulate.api.agent.check import Check
+from consulate.api.agent.connect import Connect
 from consulate.api.agent.service import Service
 from consulate.testing import ConsulAgent
 
@@ -81,9 +83,12 @@ def test_check_and_service_are_attributes_sharing_the_client(consul: consulate.C
     assert isinstance(agent, Agent)
     assert isinstance(agent.check, Agent.Check)
     assert isinstance(agent.service, Agent.Service)
+    assert isinstance(agent.connect, Agent.Connect)
     assert Agent.Check is Check
     assert Agent.Service is Service
+    assert Agent.Connect is Connect
     assert agent.check._adapter is agent._adapter is agent.service._adapter
+    assert agent.connect._adapter is agent._adapter
     assert consul.agent is agent
 
 
@@ -540,3 +545,229 @@ def test_default_token_is_used_for_anonymous_requests(
             acl_consul.kv.delete(key)
         with pytest.raises(exceptions.Forbidden):
             anonymous.kv.get(key)
+
+
+# -- one service: its record (hash-based blocking) and its health -------------------
+
+
+def test_service_info_is_the_registered_service(
+    consul: consulate.Consul, service_name: str
+) -> None:
+    consul.agent.service.register(service_name, port=8080, tags=['v1'], meta={'team': 'a'})
+    service = consul.agent.service.info(service_name)
+    assert (service['ID'], service['Service'], service['Port']) == (
+        service_name,
+        service_name,
+        8080,
+    )
+    assert (service['Tags'], service['Meta']) == (['v1'], {'team': 'a'})
+    response = consul.agent.service.last_response
+    assert response is not None
+    assert response.content_hash == service['ContentHash']
+    with pytest.raises(exceptions.NotFound, match='unknown service ID'):
+        consul.agent.service.info(unique('missing'))
+
+
+def test_service_info_blocks_on_the_content_hash(
+    consul_agent: ConsulAgent, consul: consulate.Consul, service_name: str
+) -> None:
+    consul.agent.service.register(service_name, port=1)
+    consul.agent.service.info(service_name)
+    first = consul.agent.service.last_response
+    assert first is not None and first.content_hash
+    # A read timeout shorter than the wait: the blocking read widens it.
+    with consul_agent.client(timeout=(5.0, 0.3)) as short:
+        started = time.monotonic()
+        same = short.agent.service.info(service_name, hash=first.content_hash, wait=0.8)
+        assert time.monotonic() - started >= 0.7  # nothing changed: it waited
+        assert same['Port'] == 1
+        timer = threading.Timer(0.2, consul.agent.service.register, (service_name,), {'port': 2})
+        timer.start()
+        started = time.monotonic()
+        changed = short.agent.service.info(service_name, hash=first.content_hash, wait='10s')
+        timer.join()
+        assert time.monotonic() - started < 5  # woken by the change
+        assert changed['Port'] == 2
+        response = short.agent.service.last_response
+        assert response is not None and response.content_hash != first.content_hash
+
+
+def test_service_health_statuses_are_returned_not_raised(
+    consul: consulate.Consul, service_name: str
+) -> None:
+    service = consul.agent.service
+    service.register(service_name, ttl='60s')  # a new TTL check is critical
+    status, record = service.health(service_name)
+    assert (status, record['AggregatedStatus']) == ('critical', 'critical')
+    assert record['Service']['ID'] == service_name
+    assert [c['CheckID'] for c in record['Checks']] == [f'service:{service_name}']
+    consul.agent.check.ttl_warn(f'service:{service_name}')
+    assert service.health(service_name)[0] == 'warning'
+    consul.agent.check.ttl_pass(f'service:{service_name}')
+    assert service.health(service_name)[0] == 'passing'
+    with pytest.raises(exceptions.NotFound, match='not found'):
+        service.health(unique('missing'))
+
+
+def test_service_health_by_name_is_the_worst_instance(
+    consul: consulate.Consul, service_name: str
+) -> None:
+    service, other = consul.agent.service, f'{service_name}-2'
+    service.register(service_name, ttl='60s')
+    service.register(service_name, other, ttl='60s')
+    try:
+        consul.agent.check.ttl_pass(f'service:{service_name}')
+        consul.agent.check.ttl_warn(f'service:{other}')
+        status, records = service.health_by_name(service_name)
+        assert status == 'warning'
+        by_id = {r['Service']['ID']: r['AggregatedStatus'] for r in records}
+        assert by_id == {service_name: 'passing', other: 'warning'}
+        service.deregister(other)
+        status, records = service.health_by_name(service_name)
+        assert (status, len(records)) == ('passing', 1)
+        with pytest.raises(exceptions.NotFound, match='Not Found'):
+            service.health_by_name(unique('missing'))
+    finally:
+        service.deregister(other)
+
+
+# -- Connect: CA roots, leaf certificates, authorization -----------------------------
+
+
+def test_connect_ca_roots_are_the_datacenter_roots(consul: consulate.Consul) -> None:
+    roots = consul.agent.connect.ca_roots()
+    assert roots['ActiveRootID'] == consul.connect.ca.roots()['ActiveRootID']
+    active = [root for root in roots['Roots'] if root['Active']]
+    assert [root['ID'] for root in active] == [roots['ActiveRootID']]
+    assert active[0]['RootCert'].startswith('-----BEGIN CERTIFICATE-----')
+    response = consul.agent.connect.last_response
+    assert response is not None and response.index
+
+
+def test_connect_ca_leaf_is_a_certificate_for_the_service(consul: consulate.Consul) -> None:
+    name = unique('leaf')
+    leaf = consul.agent.connect.ca_leaf(name)
+    response = consul.agent.connect.last_response
+    assert response is not None and response.index
+    trust_domain = consul.agent.connect.ca_roots()['TrustDomain']
+    assert leaf['Service'] == name
+    assert leaf['ServiceURI'] == f'spiffe://{trust_domain}/ns/default/dc/dc1/svc/{name}'
+    assert leaf['CertPEM'].startswith('-----BEGIN CERTIFICATE-----')
+    assert 'PRIVATE KEY' in leaf['PrivateKeyPEM']
+    started = time.monotonic()
+    again = consul.agent.connect.ca_leaf(name, index=response.index, wait=0.5)
+    assert time.monotonic() - started >= 0.4  # a blocking read: no new certificate yet
+    assert again['SerialNumber'] == leaf['SerialNumber']
+
+
+def test_connect_authorize_follows_the_intentions(consul: consulate.Consul) -> None:
+    client, target = unique('client'), unique('target')
+    leaf = consul.agent.connect.ca_leaf(client)
+    allowed = consul.agent.connect.authorize(
+        target, leaf['ServiceURI'], client_cert_serial=leaf['SerialNumber']
+    )
+    assert allowed['Authorized'] is True  # no intention, and ACLs off: allowed by default
+    intention = consul.connect.intentions.create(client, target, 'deny')
+    try:
+        denied = consul.agent.connect.authorize(target, leaf['ServiceURI'])
+        assert denied['Authorized'] is False
+        assert 'intention' in denied['Reason']
+    finally:
+        consul.connect.intentions.delete(intention)
+    with pytest.raises(exceptions.BadRequest, match='not a valid Connect identifier'):
+        consul.agent.connect.authorize(target, 'http://example.com/')
+
+
+# -- routes newer than Consul 1.8 ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ('call', 'path', 'since'),
+    [
+        (lambda c: c.agent.version(), 'version', 'Consul 1.16'),
+        (lambda c: next(c.agent.metrics_stream()), 'metrics/stream', 'Consul 1.10'),
+    ],
+)
+def test_newer_routes_raise_unsupported_endpoint(
+    consul: consulate.Consul, call: Callable[[consulate.Consul], Any], path: str, since: str
+) -> None:
+    with pytest.raises(exceptions.UnsupportedEndpoint) as raised:
+        call(consul)
+    assert raised.value.status_code == 404
+    assert raised.value.path == f'/v1/agent/{path}'
+    assert f'this endpoint needs {since}' in str(raised.value)
+
+
+# -- the log stream -----------------------------------------------------------------
+
+
+@pytest.fixture
+def busy_service(consul_agent: ConsulAgent) -> Iterator[str]:
+    """A service registered and deregistered every 0.1 s, so the agent keeps logging."""
+    name, stop = unique('busy'), threading.Event()
+
+    def churn() -> None:
+        with consul_agent.client() as client:
+            while not stop.wait(0.1):
+                client.agent.service.register(name, port=1)
+                client.agent.service.deregister(name)
+
+    thread = threading.Thread(target=churn, daemon=True)
+    thread.start()
+    yield name
+    stop.set()
+    thread.join()
+
+
+def read_until(lines: Iterator[str], wanted: Callable[[str], bool], limit: int = 2000) -> list[str]:
+    """The lines read from ``lines`` up to and including the first ``wanted`` one."""
+    seen = []
+    for line in lines:
+        seen.append(line)
+        if wanted(line) or len(seen) >= limit:
+            break
+    assert seen and wanted(seen[-1]), f'not found in {len(seen)} lines'
+    return seen
+
+
+@pytest.mark.parametrize('level', ['debug', 'info'])
+def test_monitor_yields_log_lines_until_closed(
+    consul: consulate.Consul, busy_service: str, level: str
+) -> None:
+    # A second stream at trace level sees the agent finish the first one's request.
+    watcher = consul.agent.monitor('trace', timeout=5)
+    read_until(watcher, lambda line: busy_service in line)
+    lines = consul.agent.monitor(level, timeout=5)
+    seen = read_until(lines, lambda line: f'Synced service: service={busy_service}' in line)
+    assert all(isinstance(line, str) and '\n' not in line for line in seen)
+    if level == 'debug':
+        seen += read_until(lines, lambda line: '[DEBUG]' in line)
+    else:
+        assert not [line for line in seen if '[DEBUG]' in line or '[TRACE]' in line]
+    lines.close()
+    with pytest.raises(StopIteration):
+        next(lines)
+    finished = f'Request finished: method=GET url=/v1/agent/monitor?loglevel={level}'
+    read_until(watcher, lambda line: finished in line)
+    watcher.close()
+
+
+def test_monitor_log_json_lines(consul: consulate.Consul, busy_service: str) -> None:
+    lines = consul.agent.monitor('info', log_json=True, timeout=5)
+    try:
+        seen = read_until(lines, lambda line: busy_service in line)
+    finally:
+        lines.close()
+    record = json.loads(seen[-1])
+    assert record['@level'] == 'info'
+    assert record['service'] == busy_service
+
+
+def test_monitor_never_hangs_and_checks_its_level(consul: consulate.Consul) -> None:
+    lines = consul.agent.monitor('error', timeout=0.5)  # nothing is logged at error level
+    started = time.monotonic()
+    with pytest.raises(exceptions.RequestTimeout):
+        next(lines)
+    assert time.monotonic() - started < 3
+    with pytest.raises(exceptions.BadRequest, match='Unknown log level'):
+        next(consul.agent.monitor('loud'))

@@ -3,9 +3,11 @@
 Every endpoint here talks to the agent the client is connected to, never to
 another datacenter: the client's ``datacenter`` is not sent. ``consul.agent``
 is an :class:`Agent`; its health checks are managed through
-``consul.agent.check`` (``Agent.Check``, :class:`~consulate.api.agent.check.Check`)
-and its services through ``consul.agent.service`` (``Agent.Service``,
-:class:`~consulate.api.agent.service.Service`)::
+``consul.agent.check`` (``Agent.Check``, :class:`~consulate.api.agent.check.Check`),
+its services through ``consul.agent.service`` (``Agent.Service``,
+:class:`~consulate.api.agent.service.Service`) and its Connect certificates
+through ``consul.agent.connect`` (``Agent.Connect``,
+:class:`~consulate.api.agent.connect.Connect`)::
 
     consul.agent.service.register('web', port=80, tags=['a'], ttl='10s')
     consul.agent.check.ttl_pass('service:web', 'all good')
@@ -14,10 +16,15 @@ and its services through ``consul.agent.service`` (``Agent.Service``,
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from consulate import exceptions
 from consulate.api.agent.check import CHECK_STATUSES, Check, check_definition
+from consulate.api.agent.connect import Connect
 from consulate.api.agent.service import Service
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
@@ -41,14 +48,21 @@ TOKEN_TYPES = (
     'acl_replication_token',
 )
 
+#: Who has ``/v1/agent/version``, named by UnsupportedEndpoint on older agents.
+VERSION_SINCE = 'Consul 1.16'
+#: Who has ``/v1/agent/metrics/stream``, named by UnsupportedEndpoint on older agents.
+METRICS_STREAM_SINCE = 'Consul 1.10'
+
 
 class Agent(Endpoint):
-    """The Consul agent: its checks, services, gossip membership, maintenance and tokens.
+    """The Consul agent: its checks, services, gossip membership, maintenance, tokens and logs.
 
-    ``consul.agent.check`` and ``consul.agent.service`` are its
-    ``Agent.Check`` (:class:`~consulate.api.agent.check.Check`) and
-    ``Agent.Service`` (:class:`~consulate.api.agent.service.Service`)
-    endpoints, sharing the client's adapter and token.
+    ``consul.agent.check``, ``consul.agent.service`` and
+    ``consul.agent.connect`` are its ``Agent.Check``
+    (:class:`~consulate.api.agent.check.Check`), ``Agent.Service``
+    (:class:`~consulate.api.agent.service.Service`) and ``Agent.Connect``
+    (:class:`~consulate.api.agent.connect.Connect`) endpoints, sharing the
+    client's adapter and token.
     """
 
     PREFIX = 'agent'
@@ -58,6 +72,8 @@ class Agent(Endpoint):
     Check = Check
     #: The class of ``consul.agent.service``: :class:`consulate.api.agent.service.Service`.
     Service = Service
+    #: The class of ``consul.agent.connect``: :class:`consulate.api.agent.connect.Connect`.
+    Connect = Connect
 
     def __init__(
         self,
@@ -67,7 +83,7 @@ class Agent(Endpoint):
         token: str | None = None,
         **options: Any,
     ) -> None:
-        """Create the endpoint and its ``check`` and ``service`` endpoints.
+        """Create the endpoint and its ``check``, ``service`` and ``connect`` endpoints.
 
         :param uri: the API's base URI
         :param adapter: the request adapter
@@ -79,6 +95,8 @@ class Agent(Endpoint):
         self.check = Agent.Check(uri, adapter, datacenter, token, **options)
         #: The agent's services (:class:`~consulate.api.agent.service.Service`).
         self.service = Agent.Service(uri, adapter, datacenter, token, **options)
+        #: The agent's Connect CA roots and certificates (:class:`~consulate.api.agent.connect.Connect`).
+        self.connect = Agent.Connect(uri, adapter, datacenter, token, **options)
 
     def checks(self, *, filter: str | None = None) -> JSONList:
         """Return the checks registered with the local agent, as a list (``GET /v1/agent/checks``).
@@ -128,9 +146,70 @@ class Agent(Endpoint):
         """
         return dict(self._get_json(self._url('host')))
 
+    def version(self) -> JSONObject:
+        """Return the agent's build: ``HumanVersion``, ``SHA``, ``BuildDate``, ``FIPS`` (``GET /v1/agent/version``).
+
+        Consul 1.16+; on any version, ``self()['Config']['Version']`` is the
+        version number.
+
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.16
+        """
+        return dict(self._request_since(VERSION_SINCE, 'GET', self._url('version')).json())
+
     def metrics(self) -> JSONObject:
         """Return the agent's latest telemetry: ``Gauges``, ``Counters``, ``Samples`` (``GET /v1/agent/metrics``)."""
         return dict(self._get_json(self._url('metrics')))
+
+    def metrics_stream(self, *, timeout: float = 30.0) -> Generator[JSONObject, None, None]:
+        """Stream the agent's telemetry, one summary each interval (``GET /v1/agent/metrics/stream``).
+
+        Consul 1.10+. A generator of dicts shaped as :meth:`metrics` returns
+        them; the agent sends one every telemetry interval (10 seconds). The
+        request is sent when the first summary is asked for; ``close()`` the
+        generator to end the stream and close its connection.
+
+        :param timeout: the longest wait, in seconds, for the next summary;
+            when it passes, iterating raises :class:`~consulate.exceptions.RequestTimeout`
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.10
+        """
+        url = self._url('metrics', 'stream')
+        with contextlib.closing(self._stream(url, None, timeout, METRICS_STREAM_SINCE)) as lines:
+            for line in lines:
+                yield _json_line(line, url)
+
+    def monitor(
+        self, loglevel: str = 'info', *, log_json: bool = False, timeout: float = 30.0
+    ) -> Generator[str, None, None]:
+        """Stream the agent's log, one line at a time (``GET /v1/agent/monitor``).
+
+        A generator of the lines (``str``, without the newline) the agent logs
+        at ``loglevel`` or above, whatever level it logs at itself, from the
+        moment the request arrives; the request is sent when the first line
+        is asked for::
+
+            lines = consul.agent.monitor('debug', timeout=60)
+            try:
+                for line in lines:
+                    print(line)
+            finally:
+                lines.close()  # ends the stream and closes its connection
+
+        The stream never ends on its own: stop it with ``close()`` (or let
+        the generator be garbage collected). It never hangs either: when no
+        line comes for ``timeout`` seconds, iterating raises
+        :class:`~consulate.exceptions.RequestTimeout`; a broken connection
+        raises :class:`~consulate.exceptions.RequestError`.
+
+        :param loglevel: ``'trace'``, ``'debug'``, ``'info'``, ``'warn'`` or ``'error'``
+        :param log_json: each line a JSON object (``json.loads`` it) instead of text
+        :param timeout: the longest wait, in seconds, for the next line
+        :raises consulate.exceptions.BadRequest: an unknown ``loglevel``
+        :raises consulate.exceptions.Forbidden: the token lacks ``agent:read``
+        """
+        params = {'loglevel': loglevel, 'logjson': log_json}
+        with contextlib.closing(self._stream(self._url('monitor'), params, timeout)) as lines:
+            for line in lines:
+                yield line.decode('utf-8', 'replace')
 
     def join(self, address: str, wan: bool = False) -> bool:
         """Ask the agent to join the gossip pool of another agent (``PUT /v1/agent/join/:address``).
@@ -181,3 +260,49 @@ class Agent(Endpoint):
                 f'unknown agent token {name!r}: use one of {", ".join(TOKEN_TYPES)}'
             )
         return self._put_bool(self._url('token', name), data={'Token': value})
+
+    def _stream(
+        self, url: str, params: Mapping[str, Any] | None, timeout: float, since: str | None = None
+    ) -> Generator[bytes, None, None]:
+        """GET a streaming endpoint and yield the non-blank lines of its body, without newlines.
+
+        Closing the generator closes the connection.
+
+        :param timeout: the read timeout: the longest wait for the next bytes
+        :param since: who has the route, for the UnsupportedEndpoint an older agent gets
+        """
+        configured = self._adapter.timeout
+        connect = configured[0] if isinstance(configured, tuple) else configured
+        query = self._params(params, read=False)
+        response, chunks = self._adapter.stream(
+            'GET', url, params=query, token=self._token, timeout=(connect, timeout)
+        )
+        self._local.response = response
+        status = response.status_code
+        if status == 404 and since is not None and self._route_missing(url, response):
+            raise exceptions.UnsupportedEndpoint(
+                404, 'GET', response.path, f'this endpoint needs {since}'
+            )
+        if status >= 400:
+            exceptions.raise_for_status(status, 'GET', response.path, response.content)
+        pending = b''
+        try:
+            for chunk in chunks:
+                *lines, pending = (pending + chunk).split(b'\n')
+                yield from (line for line in lines if line.strip())
+            if pending.strip():
+                yield pending
+        finally:
+            close = getattr(chunks, 'close', None)  # the adapter's generator closes the connection
+            if close is not None:
+                close()
+
+
+def _json_line(line: bytes, url: str) -> JSONObject:
+    """One line of a JSON stream, decoded."""
+    try:
+        return dict(json.loads(line))
+    except ValueError as error:
+        raise exceptions.InvalidResponse(
+            f'GET {urlsplit(url).path}: a streamed line is not JSON ({error}): {line[:80]!r}'
+        ) from error

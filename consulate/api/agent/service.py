@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from consulate import exceptions
 from consulate.api.agent.check import check_definition, validate_kinds
-from consulate.api.base import Endpoint
+from consulate.api.base import Endpoint, JSONList, JSONObject
 
-__all__ = ['Service']
+if TYPE_CHECKING:
+    from consulate.adapters import Response
+
+__all__ = ['HEALTH_STATUSES', 'Service']
+
+#: The aggregated status of the agent health endpoints, by the HTTP status Consul answers with.
+HEALTH_STATUSES = {200: 'passing', 429: 'warning', 503: 'critical'}
 
 
 class Service(Endpoint):
-    """The agent's services: register (with a check), deregister, maintenance.
+    """The agent's services: register (with a check), deregister, maintenance, read and health.
 
     Reached as ``consul.agent.service``; the class is also ``Agent.Service``.
     """
@@ -113,6 +120,81 @@ class Service(Endpoint):
         """
         params = {'enable': 'true' if enable else 'false', 'reason': reason}
         return self._put_bool(self._url('maintenance', service_id), params)
+
+    def info(
+        self, service_id: str, *, hash: str | None = None, wait: str | float | None = None
+    ) -> JSONObject:
+        """Return one service of the local agent, as registered (``GET /v1/agent/service/:id``).
+
+        A blocking read by content hash rather than by index: the answer's
+        hash is ``consul.agent.service.last_response.content_hash`` (and the
+        record's ``ContentHash``); pass it as ``hash``, with a ``wait``, to wait
+        until the service changes or ``wait`` passes (then the same record
+        comes back). Hashes are opaque: a different one means a change.
+
+        :param hash: the ``content_hash`` of an earlier answer
+        :param wait: the longest wait, in seconds or as a Go duration (``'30s'``)
+        :raises consulate.exceptions.NotFound: the agent has no such service
+        """
+        return dict(self._get_json(self._url(service_id), {'hash': hash}, wait=wait))
+
+    def health(self, service_id: str) -> tuple[str, JSONObject]:
+        """Return the aggregated health of one service of the local agent.
+
+        ``GET /v1/agent/health/service/id/:id``: the local agent's view, with
+        no call to the servers. Consul answers 200, 429 or 503 for a passing,
+        warning or critical service; all three are returned, not raised, as
+        ``(status, record)``: ``('warning', {'AggregatedStatus': 'warning',
+        'Service': {...}, 'Checks': [...]})``. The status is the worst of the
+        service's checks (and of node and service maintenance). A client
+        built with ``retries`` retries a 429 read before it gets here.
+
+        :raises consulate.exceptions.NotFound: the agent has no such service
+            (Consul's reason: ``ServiceId <id> not found``)
+        """
+        status, found = self._health('id', service_id)
+        return status, dict(found)
+
+    def health_by_name(self, name: str) -> tuple[str, JSONList]:
+        """Return the aggregated health of every local instance of a service.
+
+        ``GET /v1/agent/health/service/name/:name``: ``(status, records)``,
+        one record per instance registered with this agent, shaped as in
+        :meth:`health`; ``status`` is the worst of them. As with
+        :meth:`health`, a warning (429) or critical (503) answer is returned,
+        not raised.
+
+        :param name: the service's name
+        :raises consulate.exceptions.NotFound: no service of that name is registered here
+        """
+        status, found = self._health('name', name)
+        return status, list(found)
+
+    def _health(self, by: str, value: str) -> tuple[str, Any]:
+        """GET an agent health endpoint; its 429 and 503 answers are statuses, not errors."""
+        url = f'{self._api_uri}/agent/health/service/{by}/{quote(value, safe="")}'
+        try:
+            response = self._get(url)
+        except exceptions.APIError as error:
+            response = self._health_answer(error)
+        return HEALTH_STATUSES[response.status_code], response.json()
+
+    def _health_answer(self, error: exceptions.APIError) -> Response:
+        """The answer behind ``error`` if it is a warning or critical status, else raise.
+
+        A 404 raises NotFound with Consul's reason (``X-Consul-Reason``)
+        rather than the body, which reads as a critical status.
+        """
+        answer = self.last_response
+        if answer is None:
+            raise error
+        reason = answer.headers.get('X-Consul-Reason')
+        if error.status_code == 404 and reason:
+            raise exceptions.NotFound(404, 'GET', answer.path, reason) from error
+        is_json = 'json' in answer.headers.get('Content-Type', '')
+        if error.status_code not in HEALTH_STATUSES or not is_json:
+            raise error
+        return answer
 
 
 def _service_body(

@@ -1,0 +1,83 @@
+"""The agent's Connect endpoints (``/v1/agent/connect``), reached as ``consul.agent.connect``.
+
+These are what a Connect proxy or a natively integrated service asks its
+local agent: the CA roots to trust, its own leaf certificate, and whether a
+client may connect to it. The agent answers roots and leaves from its cache,
+which it keeps current with blocking queries of its own.
+"""
+
+from __future__ import annotations
+
+from consulate.api.base import Endpoint, JSONObject
+
+__all__ = ['Connect']
+
+
+class Connect(Endpoint):
+    """The local agent's Connect CA roots, leaf certificates and authorization.
+
+    Reached as ``consul.agent.connect``; the class is also ``Agent.Connect``.
+    """
+
+    PREFIX = 'agent/connect'
+    ACCEPTS_DC = False
+
+    def authorize(
+        self, target: str, client_cert_uri: str, *, client_cert_serial: str | None = None
+    ) -> JSONObject:
+        """Ask whether a client may connect to ``target`` (``POST /v1/agent/connect/authorize``).
+
+        The answer follows the intentions (and the ACL default policy):
+        ``{'Authorized': False, 'Reason': 'Matched intention: ...'}``.
+
+        :param target: the name of the service being connected to
+        :param client_cert_uri: the SPIFFE ID in the client's certificate,
+            ``spiffe://<trust domain>/ns/default/dc/<dc>/svc/<service>``
+        :param client_cert_serial: the client certificate's serial number, as
+            colon-separated hex (``'0a:1b:...'``)
+        :raises consulate.exceptions.BadRequest: ``client_cert_uri`` is not a
+            Connect identifier
+        :raises consulate.exceptions.Forbidden: the token may not write ``target``
+        """
+        data = {'Target': target, 'ClientCertURI': client_cert_uri}
+        if client_cert_serial is not None:
+            data['ClientCertSerial'] = client_cert_serial
+        return dict(self._post(self._url('authorize'), data=data).json())
+
+    def ca_roots(
+        self,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return the CA roots to trust, from the agent's cache (``GET /v1/agent/connect/ca/roots``).
+
+        ``{'ActiveRootID', 'TrustDomain', 'Roots': [{'ID', 'RootCert', 'Active', ...}]}``.
+        A blocking read: pass ``index`` (from
+        ``consul.agent.connect.last_response.index``) and ``wait`` to wait
+        for a rotation.
+        """
+        url = self._url('ca', 'roots')
+        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+
+    def ca_leaf(
+        self,
+        service: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return a leaf certificate for ``service``, with its key (``GET /v1/agent/connect/ca/leaf/:service``).
+
+        ``{'SerialNumber', 'CertPEM', 'PrivateKeyPEM', 'Service', 'ServiceURI',
+        'ValidAfter', 'ValidBefore', ...}``. The agent makes the certificate on
+        the first request and renews it before it expires; a blocking read
+        (``index``, ``wait``) returns when it has a new one. The service need
+        not be registered.
+
+        :raises consulate.exceptions.Forbidden: the token may not write ``service``
+        """
+        url = self._url('ca', 'leaf', service)
+        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
