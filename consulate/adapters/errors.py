@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 
 import requests
@@ -74,5 +75,9 @@ def _reason(cause: BaseException) -> str:
     if isinstance(inner, u3.PoolError):
         # "HTTPConnectionPool(host=..., port=...): Read timed out." -> "Read timed out."
         text = text.split(': ', 1)[-1]
-    # urllib3 connection errors start with the connection's repr; the cause follows it.
-    return text.split('>: ', 1)[-1]
+    # urllib3 connection errors start with the connection (``<...>: `` or
+    # ``HTTPConnection(host=..., port=...): ``); the cause follows it.
+    return _CONNECTION_PREFIX.sub('', text, count=1)
+
+
+_CONNECTION_PREFIX = re.compile(r'^(<[^>]*>|\w*Connection\(host=[^)]*\)): ')
