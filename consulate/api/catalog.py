@@ -18,7 +18,7 @@ __all__ = ['Catalog', 'node_meta_params']
 
 
 class Catalog(Endpoint):
-    """Register, deregister and list nodes and services in the catalog."""
+    """Register, deregister and list nodes, services, Connect instances and gateway links."""
 
     PREFIX = 'catalog'
 
@@ -189,6 +189,86 @@ class Catalog(Endpoint):
         params = node_meta_params(node_meta) | {'tag': _tags(tag), 'near': near, 'filter': filter}
         url = self._url('service', service_id)
         return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+    def connect(
+        self,
+        service: str,
+        *,
+        node_meta: Mapping[str, str] | None = None,
+        near: str | None = None,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return the Connect-capable instances of a service, always as a list (``GET /v1/catalog/connect/:service``).
+
+        These are the service's sidecar proxies (``ServiceKind``
+        ``'connect-proxy'``, whose ``ServiceProxy['DestinationServiceName']``
+        is ``service``) and its Connect-native instances, one record per
+        instance, shaped as :meth:`service` returns them. There is no ``tag``
+        option: Consul 1.8 ignores it here; select by tag with ``filter``
+        (``'"v1" in ServiceTags'``).
+
+        :param service: the name of the service the instances stand for
+        :param node_meta: only the instances on nodes with all these metadata values
+        :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
+        :param filter: a filter expression, such as ``'ServicePort == 21000'``
+        """
+        params = node_meta_params(node_meta) | {'near': near, 'filter': filter}
+        url = self._url('connect', service)
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+    def node_services(
+        self,
+        node: str,
+        *,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return a node and its services as a list: ``{'Node': {...}, 'Services': [...]}``.
+
+        ``GET /v1/catalog/node-services/:node``: like :meth:`node`, but
+        ``Services`` is a list (an empty one for a node without services)
+        rather than an object keyed by service ID, and ``filter`` applies to
+        each service.
+
+        :param node: the node's name
+        :param filter: a filter expression on the services, such as ``'Service == "web"'``
+        :raises consulate.exceptions.NotFound: there is no such node (Consul
+            answers ``{"Node": null, "Services": null}``)
+        """
+        url = self._url('node-services', node)
+        params = {'filter': filter}
+        found = self._get_json(url, params, index=index, wait=wait, consistency=consistency)
+        if not found or found.get('Node') is None:
+            raise exceptions.NotFound(
+                404, 'GET', f'/v1/catalog/node-services/{node}', 'no such node'
+            )
+        return {'Node': found['Node'], 'Services': list(found.get('Services') or [])}
+
+    def gateway_services(
+        self,
+        gateway: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return the services a gateway routes to, always as a list (``GET /v1/catalog/gateway-services/:gateway``).
+
+        The links come from the gateway's ``ingress-gateway`` or
+        ``terminating-gateway`` configuration entry: one record per service,
+        with ``Gateway``, ``Service``, ``GatewayKind`` and, for an ingress
+        gateway, ``Port``, ``Protocol`` and ``Hosts``. A gateway without such
+        an entry, or an unknown name, gives an empty list.
+
+        :param gateway: the gateway service's name
+        """
+        url = self._url('gateway-services', gateway)
+        return self._get_list(url, index=index, wait=wait, consistency=consistency)
 
 
 def node_meta_params(node_meta: Mapping[str, str] | None) -> dict[str, Any]:

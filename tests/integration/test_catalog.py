@@ -176,6 +176,99 @@ def test_blocking_read_times_out_unchanged(consul: consulate.Consul) -> None:
     assert consul.catalog.last_response.index == index  # type: ignore[union-attr]
 
 
+# -- Connect instances, a node's service list, gateways ---------------------------------
+
+
+def sidecar(name: str, port: int = 21000) -> dict[str, Any]:
+    """A sidecar proxy of ``name``, as a catalog service dict."""
+    return {
+        'Kind': 'connect-proxy',
+        'ID': f'{name}-sidecar-proxy',
+        'Service': f'{name}-sidecar-proxy',
+        'Port': port,
+        'Proxy': {'DestinationServiceName': name},
+    }
+
+
+def test_connect_lists_the_sidecar_proxies(consul: consulate.Consul, node: str) -> None:
+    name = unique('web')
+    consul.catalog.register(node, '192.0.2.20', service={'Service': name, 'Port': 80})
+    assert consul.catalog.connect(name) == []  # the service itself is not Connect-capable
+    consul.catalog.register(node, '192.0.2.20', service=sidecar(name) | {'Tags': ['v1']})
+    proxies = consul.catalog.connect(name)
+    assert [(p['Node'], p['ServiceID'], p['ServiceKind']) for p in proxies] == [
+        (node, f'{name}-sidecar-proxy', 'connect-proxy')
+    ]
+    assert proxies[0]['ServiceProxy']['DestinationServiceName'] == name
+    assert [i['ServiceID'] for i in consul.catalog.service(name)] == [name]
+    assert len(consul.catalog.connect(name, filter='"v1" in ServiceTags')) == 1
+    assert consul.catalog.connect(name, filter='"v2" in ServiceTags') == []
+    assert consul.catalog.connect(name, node_meta={'rack': 'none'}) == []
+    assert consul.catalog.connect(name, near='_agent')[0]['Node'] == node
+    assert consul.catalog.connect(unique('missing')) == []
+
+
+def test_node_services_lists_a_nodes_services(consul: consulate.Consul, node: str) -> None:
+    consul.catalog.register(node, '192.0.2.21')
+    found = consul.catalog.node_services(node)
+    assert (found['Node']['Node'], found['Services']) == (node, [])
+    name = unique('svc')
+    consul.catalog.register(node, '192.0.2.21', service={'ID': f'{name}1', 'Service': name})
+    services = consul.catalog.node_services(node)['Services']
+    assert [(s['ID'], s['Service']) for s in services] == [(f'{name}1', name)]
+    assert consul.catalog.node_services(node, filter='Service == "nope"')['Services'] == []
+    with pytest.raises(exceptions.NotFound):
+        consul.catalog.node_services(unique('missing'))
+
+
+def test_node_services_blocks_until_a_change(
+    consul_agent: ConsulAgent, consul: consulate.Consul, node: str
+) -> None:
+    consul.catalog.register(node, '192.0.2.22')
+    consul.catalog.node_services(node)
+    index = consul.catalog.last_response.index  # type: ignore[union-attr]
+    name = unique('svc')
+    with consul_agent.client() as other:
+        timer = threading.Timer(
+            0.2, other.catalog.register, (node, '192.0.2.22'), {'service': {'Service': name}}
+        )
+        timer.start()
+        started = time.monotonic()
+        services = consul.catalog.node_services(node, index=index, wait='10s')['Services']
+        timer.join()
+    assert 0.15 < time.monotonic() - started < 5
+    assert [s['Service'] for s in services] == [name]
+
+
+@pytest.fixture
+def ingress_gateway(consul: consulate.Consul, node: str) -> Iterator[tuple[str, str]]:
+    """An ingress gateway registered on ``node`` routing TCP port 8080 to a service: (gateway, service)."""
+    gateway, service = unique('gw'), unique('web')
+    consul.catalog.register(
+        node, '192.0.2.30', service={'Kind': 'ingress-gateway', 'Service': gateway, 'Port': 8443}
+    )
+    listener = {'Port': 8080, 'Protocol': 'tcp', 'Services': [{'Name': service}]}
+    consul.config.apply({'Kind': 'ingress-gateway', 'Name': gateway, 'Listeners': [listener]})
+    yield gateway, service
+    consul.config.delete('ingress-gateway', gateway)
+
+
+def test_gateway_services_lists_what_a_gateway_routes_to(
+    consul: consulate.Consul, ingress_gateway: tuple[str, str]
+) -> None:
+    gateway, service = ingress_gateway
+    links = consul.catalog.gateway_services(gateway)
+    assert isinstance(links, list)
+    assert [(g['Gateway']['Name'], g['Service']['Name']) for g in links] == [(gateway, service)]
+    assert (links[0]['GatewayKind'], links[0]['Port'], links[0]['Protocol']) == (
+        'ingress-gateway',
+        8080,
+        'tcp',
+    )
+    assert consul.catalog.last_response.index  # type: ignore[union-attr]
+    assert consul.catalog.gateway_services(unique('missing')) == []  # Consul answers null
+
+
 # -- with ACLs -------------------------------------------------------------------------
 
 
