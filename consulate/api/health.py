@@ -10,6 +10,7 @@ service's healthy instances.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from consulate import exceptions
 from consulate.api.base import Endpoint, JSONList
@@ -22,7 +23,13 @@ STATES = ('any', 'unknown', 'passing', 'warning', 'critical')
 
 
 class Health(Endpoint):
-    """Query checks by service, node and state, and a service's instances with their checks."""
+    """Query checks by service, node and state, and the instances of a service with their checks.
+
+    Besides a service's own instances (:meth:`service`), the instances that
+    stand for it in the service mesh: its Connect proxies and Connect-native
+    instances (:meth:`connect`) and the ingress gateways that route to it
+    (:meth:`ingress`).
+    """
 
     PREFIX = 'health'
 
@@ -90,14 +97,73 @@ class Health(Endpoint):
         :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
         :param filter: a filter expression, such as ``'Service.Port == 80'``
         """
-        tags = None if tag is None else [tag] if isinstance(tag, str) else list(tag)
-        params = node_meta_params(node_meta) | {
-            'tag': tags,
-            'passing': bool(passing),
-            'near': near,
-            'filter': filter,
-        }
+        params = _instance_params(tag, passing, node_meta, near, filter)
         url = self._url('service', service_id)
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+    def connect(
+        self,
+        service: str,
+        *,
+        passing: bool = False,
+        node_meta: Mapping[str, str] | None = None,
+        near: str | None = None,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return the Connect-capable instances of a service with their node and checks, always as a list.
+
+        ``GET /v1/health/connect/:service``: the service's sidecar proxies and
+        Connect-native instances, each entry ``{'Node': {...}, 'Service':
+        {...}, 'Checks': [...]}`` as :meth:`service` returns them. This is
+        what a proxy reads to find the upstream instances it may connect to.
+
+        There is no ``tag`` option: Consul 1.8 ignores it here; select by tag
+        with ``filter`` (``'"v1" in Service.Tags'``).
+
+        :param service: the name of the service the instances stand for
+        :param passing: only the instances whose checks all pass
+        :param node_meta: only the instances on nodes with all these metadata values
+        :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
+        :param filter: a filter expression, such as ``'Service.Port == 21000'``
+        """
+        params = _instance_params(None, passing, node_meta, near, filter)
+        url = self._url('connect', service)
+        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+    def ingress(
+        self,
+        service: str,
+        *,
+        passing: bool = False,
+        node_meta: Mapping[str, str] | None = None,
+        near: str | None = None,
+        filter: str | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return the ingress gateways that route to a service, with their node and checks, always as a list.
+
+        ``GET /v1/health/ingress/:service``: the instances of every
+        ``ingress-gateway`` service whose configuration entry lists
+        ``service``, each entry ``{'Node': {...}, 'Service': {...}, 'Checks':
+        [...]}`` as :meth:`service` returns them.
+
+        There is no ``tag`` option: Consul 1.8 applies it to ``service``'s
+        own instances instead of the gateways; select by tag with ``filter``
+        (``'"v1" in Service.Tags'``).
+
+        :param service: the name of the service the gateways route to
+        :param passing: only the gateway instances whose checks all pass
+        :param node_meta: only the gateways on nodes with all these metadata values
+        :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
+        :param filter: a filter expression, such as ``'Service.Port == 8080'``
+        """
+        params = _instance_params(None, passing, node_meta, near, filter)
+        url = self._url('ingress', service)
         return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
 
     def state(
@@ -127,3 +193,20 @@ class Health(Endpoint):
         params = node_meta_params(node_meta) | {'near': near, 'filter': filter}
         url = self._url('state', state)
         return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+
+
+def _instance_params(
+    tag: str | Iterable[str] | None,
+    passing: bool | None,
+    node_meta: Mapping[str, str] | None,
+    near: str | None,
+    filter: str | None,
+) -> dict[str, Any]:
+    """The query parameters of the reads of a service's instances."""
+    tags = None if tag is None else [tag] if isinstance(tag, str) else list(tag)
+    return node_meta_params(node_meta) | {
+        'tag': tags,
+        'passing': bool(passing),
+        'near': near,
+        'filter': filter,
+    }

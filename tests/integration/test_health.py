@@ -145,6 +145,95 @@ def test_blocking_read_times_out_unchanged(consul: consulate.Consul, service: st
     assert consul.health.last_response.index == index  # type: ignore[union-attr]
 
 
+# -- the service mesh: Connect instances and ingress gateways ----------------------------
+
+
+@pytest.fixture
+def mesh_node(consul_agent: ConsulAgent) -> Iterator[str]:
+    """A catalog node no other test uses; deregistered with all it holds afterwards."""
+    name = unique('node')
+    yield name
+    with consul_agent.client() as client:
+        client.catalog.deregister(name)
+
+
+def proxy_of(name: str, proxy_id: str, status: str) -> dict[str, Any]:
+    """A sidecar proxy of ``name`` with one check in ``status``, as catalog.register arguments."""
+    service = {
+        'Kind': 'connect-proxy',
+        'ID': proxy_id,
+        'Service': f'{name}-sidecar-proxy',
+        'Port': 21000,
+        'Tags': [proxy_id],
+        'Proxy': {'DestinationServiceName': name},
+    }
+    check = {'CheckID': f'check-{proxy_id}', 'Name': 'proxy', 'Status': status}
+    return {'service': service, 'check': check | {'ServiceID': proxy_id}}
+
+
+def test_connect_lists_the_proxies_with_their_checks(
+    consul: consulate.Consul, mesh_node: str
+) -> None:
+    name = unique('web')
+    consul.catalog.register(mesh_node, '192.0.2.40', service={'Service': name})
+    assert consul.health.connect(name) == []
+    consul.catalog.register(mesh_node, '192.0.2.40', **proxy_of(name, 'good', 'passing'))
+    consul.catalog.register(mesh_node, '192.0.2.40', **proxy_of(name, 'bad', 'critical'))
+    entries = consul.health.connect(name)
+    assert sorted(e['Service']['ID'] for e in entries) == ['bad', 'good']
+    assert {e['Service']['Kind'] for e in entries} == {'connect-proxy'}
+    assert {e['Node']['Node'] for e in entries} == {mesh_node}
+    statuses = {e['Service']['ID']: [c['Status'] for c in e['Checks']] for e in entries}
+    assert statuses == {'good': ['passing'], 'bad': ['critical']}
+    assert [e['Service']['ID'] for e in consul.health.connect(name, passing=True)] == ['good']
+    only = consul.health.connect(name, filter='"bad" in Service.Tags')
+    assert [e['Service']['ID'] for e in only] == ['bad']
+    assert consul.health.connect(name, node_meta={'rack': 'none'}) == []
+    assert len(consul.health.connect(name, near='_agent')) == 2
+    assert [e['Service']['ID'] for e in consul.health.service(name)] == [name]  # not the proxies
+
+
+def test_connect_blocks_until_a_proxy_changes(
+    consul_agent: ConsulAgent, consul: consulate.Consul, mesh_node: str
+) -> None:
+    name = unique('web')
+    consul.catalog.register(mesh_node, '192.0.2.41', **proxy_of(name, 'p1', 'passing'))
+    assert len(consul.health.connect(name, passing=True)) == 1
+    index = consul.health.last_response.index  # type: ignore[union-attr]
+    with consul_agent.client() as other:
+        failing = proxy_of(name, 'p1', 'critical')
+        timer = threading.Timer(0.2, other.catalog.register, (mesh_node, '192.0.2.41'), failing)
+        timer.start()
+        started = time.monotonic()
+        passing = consul.health.connect(name, passing=True, index=index, wait='10s')
+        timer.join()
+    assert 0.15 < time.monotonic() - started < 5
+    assert passing == []
+
+
+def test_ingress_lists_the_gateways_of_a_service(consul: consulate.Consul, mesh_node: str) -> None:
+    gateway, name = unique('gw'), unique('web')
+    consul.catalog.register(
+        mesh_node,
+        '192.0.2.42',
+        service={'Kind': 'ingress-gateway', 'ID': gateway, 'Service': gateway, 'Port': 8443},
+        check={'CheckID': 'gw-check', 'Name': 'gw', 'Status': 'passing', 'ServiceID': gateway},
+    )
+    assert consul.health.ingress(name) == []  # no configuration entry links them yet
+    listener = {'Port': 8080, 'Protocol': 'tcp', 'Services': [{'Name': name}]}
+    consul.config.apply({'Kind': 'ingress-gateway', 'Name': gateway, 'Listeners': [listener]})
+    try:
+        entries = consul.health.ingress(name)
+        assert [(e['Node']['Node'], e['Service']['ID']) for e in entries] == [(mesh_node, gateway)]
+        assert entries[0]['Service']['Kind'] == 'ingress-gateway'
+        assert [c['CheckID'] for c in entries[0]['Checks']] == ['gw-check']
+        assert len(consul.health.ingress(name, passing=True)) == 1
+        assert consul.health.ingress(name, filter='Service.Port == 1') == []
+        assert consul.health.ingress(unique('other')) == []
+    finally:
+        consul.config.delete('ingress-gateway', gateway)
+
+
 # -- with ACLs -------------------------------------------------------------------------
 
 
