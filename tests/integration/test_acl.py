@@ -527,3 +527,39 @@ def test_legacy_calls_where_the_routes_are_gone_raise_unsupported_endpoint(
         acl.list()
     with pytest.raises(exceptions.NotFound):
         acl.create('x')
+
+
+# -- templated policies (Consul 1.17+) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ('call', 'method', 'path'),
+    [
+        (lambda c: c.acl.list_templated_policies(), 'GET', 'templated-policies'),
+        (
+            lambda c: c.acl.read_templated_policy('builtin/service'),
+            'GET',
+            'templated-policy/name/builtin/service',
+        ),
+        (
+            lambda c: c.acl.preview_templated_policy('builtin/service', {'Name': 'api'}),
+            'POST',
+            'templated-policy/preview/builtin/service',
+        ),
+    ],
+)
+@pytest.mark.parametrize('acls', [True, False])
+def test_templated_policies_need_consul_1_17(
+    acl_consul: consulate.Consul,
+    consul: consulate.Consul,
+    call: Call,
+    method: str,
+    path: str,
+    acls: bool,
+) -> None:
+    with pytest.raises(exceptions.UnsupportedEndpoint) as raised:
+        call(acl_consul if acls else consul)
+    assert raised.value.status_code == 404
+    assert raised.value.method == method
+    assert raised.value.path == f'/v1/acl/{path}'  # the template name's / is a path separator
+    assert 'this endpoint needs Consul 1.17' in str(raised.value)

@@ -10,6 +10,7 @@ object, grouped here by sub-resource:
 - tokens, bootstrap, login and logout (:mod:`consulate.api.acl.tokens`);
 - policies and roles (:mod:`consulate.api.acl.policies`);
 - auth methods and binding rules (:mod:`consulate.api.acl.auth`);
+- the built-in templated policies of Consul 1.17+ (:mod:`consulate.api.acl.templated`);
 - the replication status (:meth:`ACL.replication`).
 
 Every call on an agent without ACLs raises
@@ -22,19 +23,22 @@ from __future__ import annotations
 from consulate.api.acl.auth import AuthMethods, BindingRules
 from consulate.api.acl.legacy import ACL_TYPES, LegacyACL
 from consulate.api.acl.policies import Policies, Roles
+from consulate.api.acl.templated import TemplatedPolicies
 from consulate.api.acl.tokens import Tokens
 from consulate.api.base import JSONObject
 
 __all__ = ['ACL', 'ACL_TYPES']
 
 
-class ACL(LegacyACL, Tokens, Policies, Roles, AuthMethods, BindingRules):
+class ACL(LegacyACL, Tokens, Policies, Roles, AuthMethods, BindingRules, TemplatedPolicies):
     """Manage Consul's ACLs: ``consul.acl.create_token(policies=['readonly'])``.
 
     The seed's methods work on the legacy tokens of Consul before 1.11; the
     ``*_token``, ``*_policy``, ``*_role``, ``*_auth_method`` and
     ``*_binding_rule`` methods, :meth:`bootstrap`, :meth:`login`,
-    :meth:`logout` and :meth:`replication` on the ACL system of Consul 1.4+.
+    :meth:`logout` and :meth:`replication` on the ACL system of Consul 1.4+,
+    and the ``*_templated_polic*`` methods on the templated policies of
+    Consul 1.17+.
     """
 
     PREFIX = 'acl'
