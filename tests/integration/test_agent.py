@@ -16,7 +16,7 @@ import consulate
 from consulate import exceptions
 from consulate.api.agent import Agent
 from consulate.api.agent.check import Check
-from consulate.api.agent.connect import Connect
+from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
 from consulate.testing import ConsulAgent
 
@@ -86,7 +86,7 @@ def test_check_and_service_are_attributes_sharing_the_client(consul: consulate.C
     assert isinstance(agent.connect, Agent.Connect)
     assert Agent.Check is Check
     assert Agent.Service is Service
-    assert Agent.Connect is Connect
+    assert Agent.Connect is AgentConnect
     assert agent.check._adapter is agent._adapter is agent.service._adapter
     assert agent.connect._adapter is agent._adapter
     assert consul.agent is agent

@@ -7,7 +7,7 @@ is an :class:`Agent`; its health checks are managed through
 its services through ``consul.agent.service`` (``Agent.Service``,
 :class:`~consulate.api.agent.service.Service`) and its Connect certificates
 through ``consul.agent.connect`` (``Agent.Connect``,
-:class:`~consulate.api.agent.connect.Connect`)::
+:class:`~consulate.api.agent.connect.AgentConnect`)::
 
     consul.agent.service.register('web', port=80, tags=['a'], ttl='10s')
     consul.agent.check.ttl_pass('service:web', 'all good')
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from consulate import exceptions
 from consulate.api.agent.check import CHECK_STATUSES, Check, check_definition
-from consulate.api.agent.connect import Connect
+from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
@@ -61,7 +61,7 @@ class Agent(Endpoint):
     ``consul.agent.connect`` are its ``Agent.Check``
     (:class:`~consulate.api.agent.check.Check`), ``Agent.Service``
     (:class:`~consulate.api.agent.service.Service`) and ``Agent.Connect``
-    (:class:`~consulate.api.agent.connect.Connect`) endpoints, sharing the
+    (:class:`~consulate.api.agent.connect.AgentConnect`) endpoints, sharing the
     client's adapter and token.
     """
 
@@ -72,8 +72,8 @@ class Agent(Endpoint):
     Check = Check
     #: The class of ``consul.agent.service``: :class:`consulate.api.agent.service.Service`.
     Service = Service
-    #: The class of ``consul.agent.connect``: :class:`consulate.api.agent.connect.Connect`.
-    Connect = Connect
+    #: The class of ``consul.agent.connect``: :class:`consulate.api.agent.connect.AgentConnect`.
+    Connect = AgentConnect
 
     def __init__(
         self,
@@ -95,7 +95,7 @@ class Agent(Endpoint):
         self.check = Agent.Check(uri, adapter, datacenter, token, **options)
         #: The agent's services (:class:`~consulate.api.agent.service.Service`).
         self.service = Agent.Service(uri, adapter, datacenter, token, **options)
-        #: The agent's Connect CA roots and certificates (:class:`~consulate.api.agent.connect.Connect`).
+        #: Its Connect endpoints (:class:`~consulate.api.agent.connect.AgentConnect`).
         self.connect = Agent.Connect(uri, adapter, datacenter, token, **options)
 
     def checks(self, *, filter: str | None = None) -> JSONList:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from consulate.api.base import Endpoint, JSONObject
 
-__all__ = ['Connect']
+__all__ = ['AgentConnect']
 
 
-class Connect(Endpoint):
+class AgentConnect(Endpoint):
     """The local agent's Connect CA roots, leaf certificates and authorization.
 
     Reached as ``consul.agent.connect``; the class is also ``Agent.Connect``.
