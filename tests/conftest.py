@@ -6,17 +6,19 @@
 - ``any_consul``: the same, once over each transport (http, https, unix).
 - ``acl_consul``: a management-token client of ``consul_acl_agent``.
 - ``prefix``: a KV prefix unique to the test, deleted afterwards.
+- ``limited``: makes clients of the ACL agent whose tokens hold only given rules.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 import consulate
+from tests.support.names import unique
 
 if TYPE_CHECKING:
     from consulate.testing import ConsulAgent
@@ -47,3 +49,24 @@ def prefix(consul_agent: ConsulAgent) -> Iterator[str]:
     yield name
     with consul_agent.client() as client:
         client.kv.delete(name, recurse=True)
+
+
+@pytest.fixture
+def limited(
+    consul_acl_agent: ConsulAgent, acl_consul: consulate.Consul
+) -> Iterator[Callable[[str], consulate.Consul]]:
+    """Make clients of the ACL agent whose tokens hold only the given rules; all removed afterwards."""
+    made: list[tuple[str, str, consulate.Consul]] = []
+
+    def make(rules: str) -> consulate.Consul:
+        policy = acl_consul.acl.create_policy(unique('policy'), rules)
+        token = acl_consul.acl.create_token(policies=[{'ID': policy['ID']}])
+        client = consul_acl_agent.client(token=token['SecretID'])
+        made.append((policy['ID'], token['AccessorID'], client))
+        return client
+
+    yield make
+    for policy_id, accessor_id, client in made:
+        client.close()
+        acl_consul.acl.delete_token(accessor_id)
+        acl_consul.acl.delete_policy(policy_id)

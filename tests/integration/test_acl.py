@@ -20,12 +20,9 @@ import consulate
 from consulate import exceptions
 from consulate.api.acl import ACL
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
 
 Call = Callable[[consulate.Consul], Any]
-
-
-def unique(kind: str = 'test') -> str:
-    return f'{kind}-{uuid.uuid4().hex[:10]}'
 
 
 def write_rules(prefix: str) -> str:

@@ -6,7 +6,6 @@ import contextlib
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -19,6 +18,7 @@ from consulate.api.agent.check import Check
 from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
 
 T = TypeVar('T')
 
@@ -43,10 +43,6 @@ def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:
         if time.monotonic() > deadline:
             raise AssertionError(f'still {value!r} after {timeout}s')
         time.sleep(0.05)
-
-
-def unique(kind: str = 'test') -> str:
-    return f'{kind}-{uuid.uuid4().hex[:10]}'
 
 
 def checks_by_id(consul: consulate.Consul) -> dict[str, dict[str, Any]]:
@@ -468,27 +464,6 @@ def test_reload_reads_the_configuration_again(server: ConsulAgent) -> None:
 
 
 # -- with ACLs --------------------------------------------------------------------
-
-
-@pytest.fixture
-def limited(
-    consul_acl_agent: ConsulAgent, acl_consul: consulate.Consul
-) -> Iterator[Callable[[str], consulate.Consul]]:
-    """Make clients of the ACL agent whose tokens hold only the given rules; all removed afterwards."""
-    made: list[tuple[str, str, consulate.Consul]] = []
-
-    def make(rules: str) -> consulate.Consul:
-        policy = acl_consul.acl.create_policy(unique('policy'), rules)
-        token = acl_consul.acl.create_token(policies=[{'ID': policy['ID']}])
-        client = consul_acl_agent.client(token=token['SecretID'])
-        made.append((policy['ID'], token['AccessorID'], client))
-        return client
-
-    yield make
-    for policy_id, accessor_id, client in made:
-        client.close()
-        acl_consul.acl.delete_token(accessor_id)
-        acl_consul.acl.delete_policy(policy_id)
 
 
 def test_service_token_rules_are_enforced(

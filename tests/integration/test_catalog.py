@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,10 +12,7 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
-
-
-def unique(kind: str = 'test') -> str:
-    return f'{kind}-{uuid.uuid4().hex[:10]}'
+from tests.support.names import unique
 
 
 def seed_service(node: str, name: str) -> dict[str, Any]:
@@ -270,27 +266,6 @@ def test_gateway_services_lists_what_a_gateway_routes_to(
 
 
 # -- with ACLs -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def limited(
-    consul_acl_agent: ConsulAgent, acl_consul: consulate.Consul
-) -> Iterator[Callable[[str], consulate.Consul]]:
-    """Make clients of the ACL agent whose tokens hold only the given rules; all removed afterwards."""
-    made: list[tuple[str, str, consulate.Consul]] = []
-
-    def make(rules: str) -> consulate.Consul:
-        policy = acl_consul.acl.create_policy(unique('policy'), rules)
-        token = acl_consul.acl.create_token(policies=[{'ID': policy['ID']}])
-        client = consul_acl_agent.client(token=token['SecretID'])
-        made.append((policy['ID'], token['AccessorID'], client))
-        return client
-
-    yield make
-    for policy_id, accessor_id, client in made:
-        client.close()
-        acl_consul.acl.delete_token(accessor_id)
-        acl_consul.acl.delete_policy(policy_id)
 
 
 def test_token_rules_are_enforced(

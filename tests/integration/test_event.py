@@ -13,12 +13,9 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
 
 T = TypeVar('T')
-
-
-def unique(kind: str = 'test') -> str:
-    return f'{kind}-{uuid.uuid4().hex[:10]}'
 
 
 def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:

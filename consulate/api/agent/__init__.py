@@ -190,7 +190,7 @@ class Agent(Endpoint):
             lines = consul.agent.monitor('debug', timeout=60)
             try:
                 for line in lines:
-                    print(line)
+                    handle(line)
             finally:
                 lines.close()  # ends the stream and closes its connection
 
