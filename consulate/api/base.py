@@ -10,10 +10,11 @@ and raise the mapped exception for any error status.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -263,6 +264,22 @@ class Endpoint:
         return b'not a recognized HTTP API endpoint' in body or (
             not body and self._adapter.request('OPTIONS', url).status_code == 404
         )
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _shaping(response: Response) -> Iterator[None]:
+        """Turn an answer of the wrong shape (``null``, ``{}``, a missing field) into InvalidResponse.
+
+        Consul does not send such answers; a proxy or a broken agent might.
+        """
+        try:
+            yield
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
+            preview = response.content[:80].decode('utf-8', 'replace')
+            raise exceptions.InvalidResponse(
+                f'{response.status_code} on {response.method} {response.path}: '
+                f'an answer of an unexpected shape: {preview!r}'
+            ) from error
 
     def _blocking_timeout(self, wait: str | float) -> tuple[float, float]:
         """A read timeout that outlasts a blocking query: wait + wait/16 + a margin."""

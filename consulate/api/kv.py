@@ -326,8 +326,10 @@ class KV(Endpoint):
         response = self._get(self._key_url(item), allow_404=True, **query)
         if response.status_code == 404:
             raise exceptions.KeyNotFound(404, 'GET', response.path, f'no key {key_path(item)!r}')
-        body = response.json()
-        return dict(body[0])
+        with self._shaping(response):
+            record = dict(response.json()[0])
+            record['Key'], record['Flags'], record['Value']
+        return record
 
     def _records(self, prefix: str, raw: bool = False, **query: Any) -> list[Record]:
         url = self._url_for_prefix(prefix)
@@ -335,12 +337,16 @@ class KV(Endpoint):
         if response.status_code == 404:
             return []
         decode = _stored_bytes if raw else self._decode
-        return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
+        with self._shaping(response):
+            return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
 
     def _keys(self, prefix: str, separator: str | None = None, **query: Any) -> list[str]:
         params = {'keys': True, 'separator': separator}
         response = self._get(self._url_for_prefix(prefix), params, allow_404=True, **query)
-        return [] if response.status_code == 404 else list(response.json())
+        if response.status_code == 404:
+            return []
+        with self._shaping(response):
+            return [str(key) for key in response.json()]
 
     def _decode(self, value: str | None) -> Any:
         return decode_value(value, self._decode_json)

@@ -53,7 +53,9 @@ class Session(Endpoint):
         ):
             if value is not None:
                 body[field] = value
-        return str(self._put(self._url('create'), data=body).json()['ID'])
+        response = self._put(self._url('create'), data=body)
+        with self._shaping(response):
+            return str(response.json()['ID'])
 
     def destroy(self, session_id: str) -> bool:
         """Destroy a session, releasing or deleting what it holds (``PUT /v1/session/destroy/:id``).
@@ -113,5 +115,6 @@ class Session(Endpoint):
 
         :raises consulate.exceptions.NotFound: the session does not exist (it expired)
         """
-        sessions = self._put(self._url('renew', session_id)).json()
-        return dict(sessions[0])
+        response = self._put(self._url('renew', session_id))
+        with self._shaping(response):
+            return dict(response.json()[0])

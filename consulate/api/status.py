@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from consulate import exceptions
 from consulate.api.base import Endpoint
 
 __all__ = ['Status']
@@ -14,7 +15,13 @@ class Status(Endpoint):
 
     def leader(self) -> str:
         """Return the Raft leader's ``address:port``, or ``''`` if there is none (``GET /v1/status/leader``)."""
-        return str(self._get_json(self._url('leader')))
+        response = self._get(self._url('leader'))
+        leader = response.json()
+        if leader is None or isinstance(leader, str):
+            return leader or ''
+        raise exceptions.InvalidResponse(
+            f'{response.status_code} on GET {response.path}: expected an address, got {leader!r:.80}'
+        )
 
     def peers(self) -> list[str]:
         """Return the ``address:port`` of every Raft peer, always as a list (``GET /v1/status/peers``)."""

@@ -266,3 +266,28 @@ def test_a_gateway_error_page_is_a_server_error(consul_agent: ConsulAgent, prefi
             client.kv[f'{prefix}/key']
     assert caught.value.status_code == 502
     assert 'Bad Gateway' in caught.value.message
+
+
+@pytest.mark.parametrize('body', [b'null', b'{}', b'[]', b'[1]', b'[{"Key": "k"}]', b'"x"'])
+def test_a_wrong_shaped_answer_is_an_invalid_response(
+    consul_agent: ConsulAgent, body: bytes
+) -> None:
+    """JSON of the wrong shape from a proxy raises InvalidResponse, not TypeError or KeyError."""
+    answer = Canned(200, body, {'Content-Type': 'application/json'})
+    with RecordingProxy(consul_agent.http_addr, answer=lambda seen: answer) as proxy:
+        consul = consulate.Consul(addr=proxy.addr, env={})
+        calls = {
+            'kv[key]': lambda: consul.kv['k'],
+            'kv.get_record': lambda: consul.kv.get_record('k'),
+            'kv.find': lambda: consul.kv.find('k'),
+            'kv.records': lambda: consul.kv.records('k', raw=True),
+            'session.create': consul.session.create,
+            'session.renew': lambda: consul.session.renew('s'),
+        }
+        for name, call in calls.items():
+            try:
+                call()
+            except exceptions.InvalidResponse:
+                pass
+            except Exception as error:
+                pytest.fail(f'{name} raised {type(error).__name__}: {error}')
