@@ -236,7 +236,7 @@ class Consul:
         ::
 
             with consul.lock.acquire('my-key'):
-                print('Locked: {}'.format(consul.lock.key))
+                deploy(consul.lock.key)  # held until the block ends
         """
         from consulate.api.lock import Lock
 

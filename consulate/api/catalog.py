@@ -14,7 +14,7 @@ from typing import Any
 from consulate import exceptions
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
-__all__ = ['Catalog', 'node_meta_params']
+__all__ = ['Catalog', 'node_meta_params', 'tag_list']
 
 
 class Catalog(Endpoint):
@@ -186,7 +186,11 @@ class Catalog(Endpoint):
         :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
         :param filter: a filter expression, such as ``'ServicePort == 80'``
         """
-        params = node_meta_params(node_meta) | {'tag': _tags(tag), 'near': near, 'filter': filter}
+        params = node_meta_params(node_meta) | {
+            'tag': tag_list(tag),
+            'near': near,
+            'filter': filter,
+        }
         url = self._url('service', service_id)
         return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
 
@@ -278,7 +282,8 @@ def node_meta_params(node_meta: Mapping[str, str] | None) -> dict[str, Any]:
     return {'node-meta': [f'{key}:{value}' for key, value in node_meta.items()]}
 
 
-def _tags(tag: str | Iterable[str] | None) -> list[str] | None:
+def tag_list(tag: str | Iterable[str] | None) -> list[str] | None:
+    """The ``tag`` query parameter (repeated): one tag or several; None sends none."""
     if tag is None:
         return None
     return [tag] if isinstance(tag, str) else list(tag)

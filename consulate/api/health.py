@@ -14,7 +14,7 @@ from typing import Any
 
 from consulate import exceptions
 from consulate.api.base import Endpoint, JSONList
-from consulate.api.catalog import node_meta_params
+from consulate.api.catalog import node_meta_params, tag_list
 
 __all__ = ['STATES', 'Health']
 
@@ -203,9 +203,8 @@ def _instance_params(
     filter: str | None,
 ) -> dict[str, Any]:
     """The query parameters of the reads of a service's instances."""
-    tags = None if tag is None else [tag] if isinstance(tag, str) else list(tag)
     return node_meta_params(node_meta) | {
-        'tag': tags,
+        'tag': tag_list(tag),
         'passing': bool(passing),
         'near': near,
         'filter': filter,
