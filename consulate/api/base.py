@@ -18,11 +18,12 @@ import dataclasses
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from consulate import exceptions
+from consulate.api import shapes
 
 if TYPE_CHECKING:
     from consulate.adapters import Request, Response
@@ -283,28 +284,55 @@ class Endpoint:
         return self._get(url, params, **kwargs).json()
 
     def _get_list(
-        self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        of: type | None = dict,
+        **kwargs: Any,
     ) -> list[Any]:
-        """GET ``url`` and return its JSON body as a list (``null`` is an empty list)."""
-        body = self._get(url, params, **kwargs).json()
-        if body is None:
-            return []
-        if not isinstance(body, list):
-            raise exceptions.InvalidResponse(
-                f'expected a JSON list from GET {url}, got {body!r:.80}'
-            )
-        return body
+        """GET ``url`` and return its JSON list of ``of`` items (``null`` is an empty list).
+
+        :raises consulate.exceptions.InvalidResponse: the answer is not such a list
+        """
+        return shapes.json_list(self._get(url, params, **kwargs), of)
+
+    def _get_object(
+        self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> JSONObject:
+        """GET ``url`` and return its JSON object.
+
+        :raises consulate.exceptions.InvalidResponse: the answer is not an object
+        """
+        return shapes.json_object(self._get(url, params, **kwargs))
 
     def _put_bool(
         self, url: str, params: Mapping[str, Any] | None = None, data: Any = None, **kwargs: Any
     ) -> bool:
-        """PUT and return Consul's ``true``/``false`` answer (an empty 200 counts as true)."""
-        response = self._put(url, params, data, **kwargs)
-        return _truth(response)
+        """PUT and return Consul's ``true``/``false`` answer.
+
+        :raises consulate.exceptions.InvalidResponse: the answer is anything else
+        """
+        return shapes.json_bool(self._put(url, params, data, **kwargs))
+
+    def _put_ok(
+        self, url: str, params: Mapping[str, Any] | None = None, data: Any = None, **kwargs: Any
+    ) -> bool:
+        """PUT to a route Consul answers with an empty body (the agent's writes); return True.
+
+        :raises consulate.exceptions.InvalidResponse: the answer has a body
+        """
+        shapes.empty(self._put(url, params, data, **kwargs))
+        return True
 
     def _txn(self, ops: list[dict[str, Any]]) -> Response:
-        """Send a transaction (``PUT /v1/txn``); a rollback (409) is returned, other errors raise."""
+        """Send a transaction (``PUT /v1/txn``); a rollback (409) is returned, other errors raise.
+
+        :raises consulate.exceptions.InvalidResponse: a 200 answer without Consul's ``Results``
+        """
         response = self._request('PUT', f'{self._api_uri}/txn', data=ops, allow_409=True)
+        if response.status_code == 200:
+            shapes.list_field(response, 'Results')
         return response
 
     def _request_since(
@@ -349,20 +377,12 @@ class Endpoint:
         )
 
     @staticmethod
-    @contextlib.contextmanager
-    def _shaping(response: Response) -> Iterator[None]:
+    def _shaping(response: Response) -> contextlib.AbstractContextManager[None]:
         """Turn an answer of the wrong shape (``null``, ``{}``, a missing field) into InvalidResponse.
 
         Consul does not send such answers; a proxy or a broken agent might.
         """
-        try:
-            yield
-        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
-            preview = response.content[:80].decode('utf-8', 'replace')
-            raise exceptions.InvalidResponse(
-                f'{response.status_code} on {response.method} {response.path}: '
-                f'an answer of an unexpected shape: {preview!r}'
-            ) from error
+        return shapes.shaping(response)
 
     def _blocking_timeout(self, wait: str | float) -> tuple[float, float]:
         """A read timeout that outlasts a blocking query: wait + wait/16 + a margin."""
@@ -370,11 +390,6 @@ class Endpoint:
         configured = self._adapter.timeout
         connect = configured[0] if isinstance(configured, tuple) else configured
         return (connect, seconds + seconds / 16 + BLOCKING_MARGIN)
-
-
-def _truth(response: Response) -> bool:
-    content = response.content.strip()
-    return content == b'true' or content == b''
 
 
 def _encode_body(data: Any, raw: bool) -> tuple[bytes | IO[bytes] | None, str | None]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Catalog', 'node_meta_params', 'tag_list']
@@ -24,7 +25,7 @@ class Catalog(Endpoint):
 
     def datacenters(self) -> list[str]:
         """Return every known datacenter, nearest first, always as a list (``GET /v1/catalog/datacenters``)."""
-        return self._get_list(self._url('datacenters'))
+        return self._get_list(self._url('datacenters'), of=str)
 
     def register(
         self,
@@ -118,10 +119,10 @@ class Catalog(Endpoint):
         """
         url = self._url('node', node_id)
         params = {'filter': filter}
-        found = self._get_json(url, params, index=index, wait=wait, consistency=consistency)
-        if found is None:
+        response = self._get(url, params, index=index, wait=wait, consistency=consistency)
+        if response.json() is None:
             raise exceptions.NotFound(404, 'GET', f'/v1/catalog/node/{node_id}', 'no such node')
-        return dict(found)
+        return shapes.json_object(response, 'Node')
 
     def nodes(
         self,
@@ -162,9 +163,12 @@ class Catalog(Endpoint):
         """
         url = self._url('services')
         params = node_meta_params(node_meta)
-        found = self._get_json(url, params, index=index, wait=wait, consistency=consistency)
-        found = found or {}
-        return [{'Service': name, 'Tags': sorted(found[name] or [])} for name in sorted(found)]
+        response = self._get(url, params, index=index, wait=wait, consistency=consistency)
+        found = shapes.json_object(response) if response.json() is not None else {}
+        if not all(tags is None or isinstance(tags, list) for tags in found.values()):
+            raise shapes.invalid(response, 'the tags of each service')
+        with self._shaping(response):
+            return [{'Service': name, 'Tags': sorted(found[name] or [])} for name in sorted(found)]
 
     def service(
         self,
@@ -246,12 +250,14 @@ class Catalog(Endpoint):
         """
         url = self._url('node-services', node)
         params = {'filter': filter}
-        found = self._get_json(url, params, index=index, wait=wait, consistency=consistency)
-        if not found or found.get('Node') is None:
+        response = self._get(url, params, index=index, wait=wait, consistency=consistency)
+        found = shapes.json_object(response) if response.json() is not None else {}
+        if found.get('Node') is None:
             raise exceptions.NotFound(
                 404, 'GET', f'/v1/catalog/node-services/{node}', 'no such node'
             )
-        return {'Node': found['Node'], 'Services': list(found.get('Services') or [])}
+        services = shapes.list_field(response, 'Services') if 'Services' in found else []
+        return {'Node': found['Node'], 'Services': services}
 
     def gateway_services(
         self,

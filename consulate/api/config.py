@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['KINDS', 'Config']
@@ -87,7 +88,7 @@ class Config(Endpoint):
         """
         params = {'ns': namespace, 'partition': partition}
         url = self._url(kind, name)
-        return dict(self._get_json(url, params, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, params, index=index, wait=wait, consistency=consistency)
 
     def list(
         self,
@@ -133,18 +134,20 @@ class Config(Endpoint):
         params: dict[str, Any] = {'ns': namespace, 'partition': partition}
         url = self._url(kind, name)
         if cas is None:
-            self._delete(url, params)
+            shapes.json_object(self._delete(url, params))  # Consul answers {}
             return True
         self._require_delete_cas(url)
         params['cas'] = _index(cas)
-        return self._delete(url, params).content.strip() == b'true'
+        return shapes.json_bool(self._delete(url, params))
 
     def _require_delete_cas(self, url: str) -> None:
         """Raise UnsupportedEndpoint unless the agent honours ``?cas`` on a delete."""
         version = self._agent_version
         if version is None:
-            self_info = self._get_json(f'{self._api_uri}/agent/self')
-            version = self._agent_version = str(self_info['Config']['Version'])
+            response = self._get(f'{self._api_uri}/agent/self')
+            with self._shaping(response):
+                version = str(shapes.object_field(response, 'Config')['Version'])
+            self._agent_version = version
         numbers = tuple(int(part) for part in re.findall(r'\d+', version)[:2])
         if numbers < DELETE_CAS_SINCE:
             raise exceptions.UnsupportedEndpoint(

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 if TYPE_CHECKING:
@@ -51,18 +52,22 @@ class CA(Endpoint):
         ``{'ActiveRootID', 'TrustDomain', 'Roots': [{'ID', 'RootCert', 'Active', ...}]}``.
         """
         url = self._url('roots')
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def roots_pem(self) -> str:
         """Return the root certificates as one PEM bundle (``GET /v1/connect/ca/roots?pem=true``).
 
         Ready to be written to a CA file that applications trust.
         """
-        return self._get(self._url('roots'), {'pem': 'true'}).content.decode('ascii')
+        response = self._get(self._url('roots'), {'pem': 'true'})
+        pem = shapes.text(response)
+        if pem.strip() and not pem.lstrip().startswith('-----BEGIN '):
+            raise shapes.invalid(response, 'PEM certificates', 'text that is not PEM')
+        return pem
 
     def configuration(self) -> JSONObject:
         """Return the CA provider and its settings (``GET /v1/connect/ca/configuration``)."""
-        return dict(self._get_json(self._url('configuration')))
+        return self._get_object(self._url('configuration'))
 
     def set_configuration(
         self,
@@ -84,7 +89,7 @@ class CA(Endpoint):
         body: dict[str, Any] = {'Provider': provider, 'Config': dict(config)}
         if force_without_cross_signing:
             body['ForceWithoutCrossSigning'] = True
-        self._put(self._url('configuration'), data=body)
+        shapes.empty(self._put(self._url('configuration'), data=body))
 
 
 class Intentions(Endpoint):
@@ -117,14 +122,14 @@ class Intentions(Endpoint):
             source and destination exists (``duplicate intention found``)
         """
         body = _intention(source, destination, action, description, meta, source_type)
-        return str(self._post(self._url(), data=body).json()['ID'])
+        return shapes.field(self._post(self._url(), data=body), 'ID')
 
     def get(self, intention_id: str) -> JSONObject:
         """Return one intention by ID (``GET /v1/connect/intentions/:id``).
 
         :raises consulate.exceptions.NotFound: there is no such intention
         """
-        return dict(self._get_json(self._url(intention_id)))
+        return self._get_object(self._url(intention_id))
 
     def list(
         self,
@@ -158,7 +163,7 @@ class Intentions(Endpoint):
             (``Cannot modify non-existent intention``)
         """
         body = _intention(source, destination, action, description, meta, source_type)
-        self._put(self._url(intention_id), data=body)
+        shapes.acknowledged(self._put(self._url(intention_id), data=body))
 
     def delete(self, intention_id: str) -> None:
         """Delete an intention by ID (``DELETE /v1/connect/intentions/:id``).
@@ -166,7 +171,7 @@ class Intentions(Endpoint):
         :raises consulate.exceptions.ServerError: there is no such intention
             (``Cannot delete non-existent intention``)
         """
-        self._delete(self._url(intention_id))
+        shapes.acknowledged(self._delete(self._url(intention_id)))
 
     def check(self, source: str, destination: str, *, source_type: str | None = None) -> bool:
         """Return whether a connection from ``source`` to ``destination`` would be allowed.
@@ -176,7 +181,7 @@ class Intentions(Endpoint):
         ACL default policy).
         """
         params = {'source': source, 'destination': destination, 'source-type': source_type}
-        return bool(self._get_json(self._url('check'), params)['Allowed'])
+        return shapes.bool_field(self._get(self._url('check'), params), 'Allowed')
 
     def match(self, by: str, names: str | Iterable[str]) -> dict[str, JSONList]:
         """Return the intentions that match each name, most precise first.
@@ -190,8 +195,10 @@ class Intentions(Endpoint):
         if by not in ('source', 'destination'):
             raise exceptions.ValidationError(f'by must be "source" or "destination", not {by!r}')
         wanted = [names] if isinstance(names, str) else [str(name) for name in names]
-        found = self._get_json(self._url('match'), {'by': by, 'name': wanted}) or {}
-        return {name: list(found.get(name) or []) for name in wanted}
+        response = self._get(self._url('match'), {'by': by, 'name': wanted})
+        found = shapes.json_object(response) if response.json() is not None else {}
+        with self._shaping(response):
+            return {name: _intention_list(found.get(name), response) for name in wanted}
 
     def get_exact(self, source: str, destination: str) -> JSONObject:
         """Return the intention from ``source`` to ``destination``: Consul 1.9+.
@@ -201,7 +208,7 @@ class Intentions(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such intention
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.9
         """
-        return dict(self._exact('GET', source, destination).json())
+        return shapes.json_object(self._exact('GET', source, destination))
 
     def upsert(
         self,
@@ -220,7 +227,7 @@ class Intentions(Endpoint):
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.9
         """
         body = _intention(source, destination, action, description, meta, source_type)
-        self._exact('PUT', source, destination, body)
+        shapes.acknowledged(self._exact('PUT', source, destination, body))
 
     def delete_exact(self, source: str, destination: str) -> None:
         """Delete the intention from ``source`` to ``destination``: Consul 1.9+.
@@ -229,7 +236,7 @@ class Intentions(Endpoint):
 
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.9
         """
-        self._exact('DELETE', source, destination)
+        shapes.acknowledged(self._exact('DELETE', source, destination))
 
     def _exact(self, method: str, source: str, destination: str, data: Any = None) -> Response:
         params = {'source': source, 'destination': destination}
@@ -279,3 +286,12 @@ def _intention(
     if meta is not None:
         body['Meta'] = dict(meta)
     return body
+
+
+def _intention_list(found: Any, response: Response) -> JSONList:
+    """The intentions matching one name, from a match answer: a list of objects (null: none)."""
+    if found is None:
+        return []
+    if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
+        raise shapes.invalid(response, 'a list of intentions per name')
+    return found

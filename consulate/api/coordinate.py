@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList
 
 __all__ = ['Coordinate', 'distance']
@@ -78,7 +79,7 @@ class Coordinate(Endpoint):
         )
         if response.status_code == 404:
             raise exceptions.NotFound(404, 'GET', response.path, f'no coordinate for {node!r}')
-        return list(response.json() or [])
+        return shapes.json_list(response)
 
     def update(self, node: str, coord: Mapping[str, Any], *, segment: str | None = None) -> None:
         """Set a node's coordinate (``PUT /v1/coordinate/update``).
@@ -92,7 +93,7 @@ class Coordinate(Endpoint):
         body: dict[str, Any] = {'Node': node, 'Coord': dict(coord)}
         if segment is not None:
             body['Segment'] = segment
-        self._put(self._url('update'), data=body)
+        shapes.empty(self._put(self._url('update'), data=body))
 
     def rtt(self, node_a: NodeOrCoordinate, node_b: NodeOrCoordinate) -> float:
         """Estimate the round-trip time between two nodes, in seconds, as ``consul rtt`` does.
@@ -106,12 +107,21 @@ class Coordinate(Endpoint):
         :raises consulate.exceptions.NotFound: a named node has no coordinate
         :raises consulate.exceptions.ValidationError: the coordinates do not match in size
         """
-        entries: JSONList | None = None
-        if isinstance(node_a, str) or isinstance(node_b, str):
-            entries = self.nodes()
+        if not isinstance(node_a, str) and not isinstance(node_b, str):
+            return distance(node_a, node_b)
+        for given in (node_a, node_b):
+            if not isinstance(given, str):
+                _coord(given)  # the caller's own coordinate is checked before any request
+        entries = self.nodes()
         path = urlsplit(self._url('nodes')).path
-        coord_a, coord_b = _pick(node_a, node_b, entries, path)
-        return distance(coord_a, coord_b)
+        answer = self.last_response
+        assert answer is not None
+        try:
+            with self._shaping(answer):
+                coord_a, coord_b = _pick(node_a, node_b, entries, path)
+            return distance(coord_a, coord_b)
+        except exceptions.ValidationError as error:  # Consul's coordinates, not the caller's
+            raise shapes.invalid(answer, 'network coordinates') from error
 
 
 def distance(coord_a: Mapping[str, Any], coord_b: Mapping[str, Any]) -> float:

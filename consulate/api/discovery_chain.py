@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONObject, check_consistency, duration, go_duration
 
 __all__ = ['DiscoveryChain']
@@ -67,7 +68,7 @@ class DiscoveryChain(Endpoint):
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
         url = self._url(service)
         if not overrides:
-            return dict(self._get_json(url, params, **kwargs)['Chain'])
+            return shapes.object_field(self._get(url, params, **kwargs), 'Chain')
         # a POST read: the blocking and consistency parameters go in the query by hand
         mode = check_consistency(consistency) or self._consistency
         query: dict[str, Any] = {**params, 'index': index or None}
@@ -76,4 +77,4 @@ class DiscoveryChain(Endpoint):
         if mode and mode != 'default':
             query[mode] = True
         response = self._post(url, query, overrides, index=index, wait=wait)
-        return dict(response.json()['Chain'])
+        return shapes.object_field(response, 'Chain')

@@ -14,6 +14,7 @@ import base64
 from typing import Any
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList
 
 __all__ = ['Event']
@@ -63,7 +64,7 @@ class Event(Endpoint):
             if _TOO_LARGE not in error.message:
                 raise
             raise _too_large(error, payload) from error
-        return str(response.json()['ID'])
+        return shapes.field(response, 'ID')
 
     def list(
         self,

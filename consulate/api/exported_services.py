@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList
 
 __all__ = ['ExportedServices']
@@ -40,4 +41,4 @@ class ExportedServices(Endpoint):
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
         params = {'partition': partition}
         response = self._request_since(SINCE, 'GET', self._url(), params, **kwargs)
-        return list(response.json() or [])
+        return shapes.json_list(response)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from consulate import exceptions
-from consulate.api import txn
+from consulate.api import shapes, txn
 from consulate.api.base import Endpoint
 from consulate.api.values import (
     check_flags,
@@ -146,7 +146,7 @@ class KV(Endpoint):
         :raises consulate.exceptions.PayloadTooLarge: the value is over the agent's limit
             (512 KiB by default); what was stored is left as it was
         """
-        self._put(self._key_url(item), data=encode_value(value), raw_body=True)
+        shapes.json_bool(self._put(self._key_url(item), data=encode_value(value), raw_body=True))
 
     def set_record(
         self, item: str, flags: int = 0, value: Any = None, replace: bool = True
@@ -171,8 +171,7 @@ class KV(Endpoint):
         KeyError for a missing key.
         """
         url = self._key_url(item) if not recurse else self._url_for_prefix(item)
-        response = self._delete(url, {'recurse': recurse})
-        return response.content.strip() != b'false'
+        return shapes.json_bool(self._delete(url, {'recurse': recurse}))
 
     # -- locks -----------------------------------------------------------------
 
@@ -320,16 +319,16 @@ class KV(Endpoint):
         if response.status_code == 404:
             return []
         decode = stored_bytes if raw else self._decode
+        rows = shapes.json_list(response)
         with self._shaping(response):
-            return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
+            return [(row['Key'], row['Flags'], decode(row['Value'])) for row in rows]
 
     def _keys(self, prefix: str, separator: str | None = None, **query: Any) -> list[str]:
         params = {'keys': True, 'separator': separator}
         response = self._get(self._url_for_prefix(prefix), params, allow_404=True, **query)
         if response.status_code == 404:
             return []
-        with self._shaping(response):
-            return [str(key) for key in response.json()]
+        return shapes.json_list(response, str)
 
     def _decode(self, value: str | None) -> Any:
         return decode_value(value, self._context.decode_json)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Namespaces', 'namespace_definition']
@@ -37,7 +38,7 @@ class Namespaces(Endpoint):
         """
         body = namespace_definition(name, **fields)
         response = self._request_since(SINCE, 'PUT', self._url(), {'partition': partition}, body)
-        return dict(response.json())
+        return shapes.json_object(response, 'Name')
 
     def get(
         self,
@@ -54,7 +55,9 @@ class Namespaces(Endpoint):
         """
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
         params = {'partition': partition}
-        return dict(self._request_since(SINCE, 'GET', self._url(name), params, **kwargs).json())
+        return shapes.json_object(
+            self._request_since(SINCE, 'GET', self._url(name), params, **kwargs)
+        )
 
     def update(self, name: str, *, partition: str | None = None, **fields: Any) -> JSONObject:
         """Replace a namespace's description, ACL defaults and meta (``PUT /v1/namespace/:name``).
@@ -63,14 +66,17 @@ class Namespaces(Endpoint):
         """
         body = namespace_definition(name, **fields)
         params = {'partition': partition}
-        return dict(self._request_since(SINCE, 'PUT', self._url(name), params, body).json())
+        response = self._request_since(SINCE, 'PUT', self._url(name), params, body)
+        return shapes.json_object(response, 'Name')
 
     def delete(self, name: str, *, partition: str | None = None) -> None:
         """Delete a namespace and everything in it (``DELETE /v1/namespace/:name``).
 
         Consul marks it deleted (``DeletedAt``) and removes its content in the background.
         """
-        self._request_since(SINCE, 'DELETE', self._url(name), {'partition': partition})
+        shapes.acknowledged(
+            self._request_since(SINCE, 'DELETE', self._url(name), {'partition': partition})
+        )
 
     def list(
         self,
@@ -84,7 +90,7 @@ class Namespaces(Endpoint):
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
         url = f'{self._api_uri}/namespaces'
         response = self._request_since(SINCE, 'GET', url, {'partition': partition}, **kwargs)
-        return list(response.json() or [])
+        return shapes.json_list(response)
 
 
 def namespace_definition(

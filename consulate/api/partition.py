@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Partitions']
@@ -36,7 +37,7 @@ class Partitions(Endpoint):
         :param disable_gossip: keep the partition's clients out of the LAN gossip pool
         """
         body = _partition(name, description, disable_gossip)
-        return dict(self._request_since(SINCE, 'PUT', self._url(), data=body).json())
+        return shapes.json_object(self._request_since(SINCE, 'PUT', self._url(), data=body), 'Name')
 
     def get(self, name: str, *, consistency: str | None = None) -> JSONObject:
         """Return one partition (``GET /v1/partition/:name``).
@@ -44,26 +45,27 @@ class Partitions(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such partition
         """
         url = self._url(name)
-        return dict(self._request_since(SINCE, 'GET', url, consistency=consistency).json())
+        return shapes.json_object(self._request_since(SINCE, 'GET', url, consistency=consistency))
 
     def update(
         self, name: str, *, description: str | None = None, disable_gossip: bool | None = None
     ) -> JSONObject:
         """Change a partition's description (``PUT /v1/partition/:name``)."""
         body = _partition(name, description, disable_gossip)
-        return dict(self._request_since(SINCE, 'PUT', self._url(name), data=body).json())
+        response = self._request_since(SINCE, 'PUT', self._url(name), data=body)
+        return shapes.json_object(response, 'Name')
 
     def delete(self, name: str) -> None:
         """Delete a partition and everything in it (``DELETE /v1/partition/:name``).
 
         Consul marks it deleted (``DeletedAt``) and removes its content in the background.
         """
-        self._request_since(SINCE, 'DELETE', self._url(name))
+        shapes.acknowledged(self._request_since(SINCE, 'DELETE', self._url(name)))
 
     def list(self, *, consistency: str | None = None) -> JSONList:
         """Return every admin partition (``GET /v1/partitions``)."""
         url = f'{self._api_uri}/partitions'
-        return list(self._request_since(SINCE, 'GET', url, consistency=consistency).json() or [])
+        return shapes.json_list(self._request_since(SINCE, 'GET', url, consistency=consistency))
 
 
 def _partition(name: str, description: str | None, disable_gossip: bool | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Peerings']
@@ -59,7 +60,7 @@ class Peerings(Endpoint):
         if partition is not None:
             body['Partition'] = partition
         response = self._request_since(SINCE, 'POST', self._url('token'), data=body)
-        return str(response.json()['PeeringToken'])
+        return shapes.field(response, 'PeeringToken')
 
     def establish(
         self,
@@ -78,7 +79,7 @@ class Peerings(Endpoint):
             body['Meta'] = dict(meta)
         if partition is not None:
             body['Partition'] = partition
-        self._request_since(SINCE, 'POST', self._url('establish'), data=body)
+        shapes.acknowledged(self._request_since(SINCE, 'POST', self._url('establish'), data=body))
 
     def get(self, name: str, *, partition: str | None = None) -> JSONObject:
         """Return one peering: its ``State``, ``PeerID``, addresses and stream status (``GET /v1/peering/:name``).
@@ -86,7 +87,7 @@ class Peerings(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such peering
         """
         response = self._request_since(SINCE, 'GET', self._url(name), {'partition': partition})
-        return dict(response.json())
+        return shapes.json_object(response)
 
     def delete(self, name: str, *, partition: str | None = None) -> None:
         """Delete a peering (``DELETE /v1/peering/:name``).
@@ -94,10 +95,12 @@ class Peerings(Endpoint):
         Consul marks it deleted (``DeletedAt``) and removes it, and what it
         imported, in the background.
         """
-        self._request_since(SINCE, 'DELETE', self._url(name), {'partition': partition})
+        shapes.acknowledged(
+            self._request_since(SINCE, 'DELETE', self._url(name), {'partition': partition})
+        )
 
     def list(self, *, partition: str | None = None) -> JSONList:
         """Return every peering of the partition (``GET /v1/peerings``)."""
         url = f'{self._api_uri}/peerings'
         response = self._request_since(SINCE, 'GET', url, {'partition': partition})
-        return list(response.json() or [])
+        return shapes.json_list(response)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject, duration
 
 __all__ = ['Query', 'query_definition']
@@ -47,7 +48,7 @@ class Query(Endpoint):
         :raises consulate.exceptions.ValidationError: no service was given
         """
         body = query_definition(service, name, definition=definition, **options)
-        return str(self._post(self._url(), data=body).json()['ID'])
+        return shapes.field(self._post(self._url(), data=body), 'ID')
 
     def update(
         self,
@@ -70,7 +71,7 @@ class Query(Endpoint):
         """
         body = query_definition(service, name, definition=definition, **options)
         body['ID'] = query_id
-        self._put(self._url(query_id), data=body)
+        shapes.empty(self._put(self._url(query_id), data=body))
 
     def get(
         self,
@@ -84,7 +85,10 @@ class Query(Endpoint):
 
         :raises consulate.exceptions.NotFound: there is no such query
         """
-        found = self._get_list(self._url(query_id), index=index, wait=wait, consistency=consistency)
+        response = self._get(self._url(query_id), index=index, wait=wait, consistency=consistency)
+        found = shapes.json_list(response)
+        if len(found) != 1:
+            raise shapes.invalid(response, 'a list of the one query asked for')
         return dict(found[0])
 
     def list(
@@ -103,7 +107,7 @@ class Query(Endpoint):
         :raises consulate.exceptions.ServerError: there is no such query (Consul
             answers 500 ``Cannot modify non-existent prepared query``)
         """
-        self._delete(self._url(query_id))
+        shapes.empty(self._delete(self._url(query_id)))
 
     def execute(
         self,
@@ -132,7 +136,7 @@ class Query(Endpoint):
             raise exceptions.ValidationError(f'limit must be a positive integer, not {limit!r}')
         params = {'near': near, 'limit': limit, 'connect': 'true' if connect else None}
         url = self._url(query, 'execute')
-        return dict(self._get_json(url, params, dc=datacenter, consistency=consistency))
+        return self._get_object(url, params, dc=datacenter, consistency=consistency)
 
     def explain(self, query: str, *, datacenter: str | None = None) -> JSONObject:
         """Return the query that running ``query`` would use, templates rendered.
@@ -142,8 +146,7 @@ class Query(Endpoint):
 
         :raises consulate.exceptions.NotFound: no query matches that ID or name
         """
-        body = self._get_json(self._url(query, 'explain'), dc=datacenter)
-        return dict(body['Query'])
+        return shapes.object_field(self._get(self._url(query, 'explain'), dc=datacenter), 'Query')
 
 
 def query_definition(

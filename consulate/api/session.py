@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject, duration
 
 __all__ = ['Session']
@@ -55,7 +56,7 @@ class Session(Endpoint):
                 body[field] = value
         response = self._put(self._url('create'), data=body)
         with self._shaping(response):
-            return str(response.json()['ID'])
+            return shapes.field(response, 'ID')
 
     def destroy(self, session_id: str) -> bool:
         """Destroy a session, releasing or deleting what it holds (``PUT /v1/session/destroy/:id``).
@@ -116,5 +117,7 @@ class Session(Endpoint):
         :raises consulate.exceptions.NotFound: the session does not exist (it expired)
         """
         response = self._put(self._url('renew', session_id))
-        with self._shaping(response):
-            return dict(response.json()[0])
+        renewed = shapes.json_list(response)
+        if len(renewed) != 1 or 'ID' not in renewed[0]:
+            raise shapes.invalid(response, 'a list of the one session renewed')
+        return dict(renewed[0])

@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
+from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint
 
 if TYPE_CHECKING:
@@ -23,6 +25,9 @@ __all__ = ['Snapshot']
 
 #: A path, or a binary file object open for writing (save) or reading (restore).
 PathOrFile = str | os.PathLike[str] | IO[bytes]
+
+#: The first bytes of every snapshot: Consul sends a gzipped tar archive.
+_GZIP = b'\x1f\x8b'
 
 
 class Snapshot(Endpoint):
@@ -80,10 +85,23 @@ class Snapshot(Endpoint):
 
     def _save_to(self, handle: IO[bytes], consistency: str | None) -> int:
         written = 0
+        head = b''
         for chunk in self._send('GET', consistency, None):
+            if len(head) < len(_GZIP):
+                head += chunk[: len(_GZIP)]
+                if not _GZIP.startswith(head[: len(_GZIP)]):
+                    raise self._not_a_snapshot('a body that is not a gzip archive')
             handle.write(chunk)
             written += len(chunk)
+        if len(head) < len(_GZIP):
+            raise self._not_a_snapshot(f'{written} bytes')
         return written
+
+    def _not_a_snapshot(self, got: str) -> exceptions.InvalidResponse:
+        """The error for an answer that is not a snapshot archive (a proxy's page, say)."""
+        response = self.last_response
+        assert response is not None
+        return shapes.invalid(response, 'a snapshot (a gzipped tar archive)', got)
 
     def _send(
         self, method: str, consistency: str | None, body: IO[bytes] | None
@@ -94,6 +112,7 @@ class Snapshot(Endpoint):
         )
         chunks = response.iter_content()
         if body is not None:
-            for _ in chunks:  # drain the (empty) answer so the connection can be reused
-                pass
+            rest = b''.join(chunks)  # drain the (empty) answer so the connection can be reused
+            if rest.strip():
+                raise shapes.invalid(response, 'an empty answer', f'a body of {len(rest)} bytes')
         return chunks

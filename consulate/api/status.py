@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint
 
 __all__ = ['Status']
@@ -19,10 +19,8 @@ class Status(Endpoint):
         leader = response.json()
         if leader is None or isinstance(leader, str):
             return leader or ''
-        raise exceptions.InvalidResponse(
-            f'{response.status_code} on GET {response.path}: expected an address, got {leader!r:.80}'
-        )
+        raise shapes.invalid(response, 'an address')
 
     def peers(self) -> list[str]:
         """Return the ``address:port`` of every Raft peer, always as a list (``GET /v1/status/peers``)."""
-        return self._get_list(self._url('peers'))
+        return self._get_list(self._url('peers'), of=str)

@@ -50,4 +50,4 @@ class ACL(LegacyACL, Tokens, Policies, Roles, AuthMethods, BindingRules, Templat
         tells how far replication has got (``ReplicatedIndex``,
         ``LastSuccess``, ``LastError``).
         """
-        return dict(self._get_json(self._url('replication')))
+        return self._get_object(self._url('replication'))

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from consulate import exceptions
 from consulate.api.base import Endpoint
 
-__all__ = ['Link', 'body', 'is_true', 'links', 'service_identities', 'with_token']
+__all__ = ['Link', 'body', 'links', 'service_identities', 'with_token']
 
 #: A link to a policy or role: its name, or a dict such as ``{'ID': ...}`` / ``{'Name': ...}``.
 Link = str | Mapping[str, Any]
@@ -21,11 +21,6 @@ _E = TypeVar('_E', bound=Endpoint)
 def body(**fields: Any) -> dict[str, Any]:
     """A JSON body of the fields that are not None."""
     return {key: value for key, value in fields.items() if value is not None}
-
-
-def is_true(content: bytes) -> bool:
-    """Consul's answer to a delete or logout: ``true`` (an empty body counts as true)."""
-    return content.strip() in (b'true', b'')
 
 
 def links(values: Iterable[Link] | None, kind: str) -> list[dict[str, Any]] | None:

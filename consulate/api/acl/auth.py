@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from consulate.api.acl._common import body, is_true
+from consulate.api import shapes
+from consulate.api.acl._common import body
 from consulate.api.base import Endpoint, JSONList, JSONObject, duration
 
 __all__ = ['AuthMethods', 'BindingRules']
@@ -45,7 +46,7 @@ class AuthMethods(Endpoint):
         data = _method_body(
             name, method_type, config, description, display_name, max_token_ttl, token_locality
         )
-        return dict(self._put(self._url('auth-method'), data=data).json())
+        return shapes.json_object(self._put(self._url('auth-method'), data=data), 'Name', 'Type')
 
     def read_auth_method(
         self,
@@ -60,7 +61,7 @@ class AuthMethods(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such auth method
         """
         url = self._url('auth-method', name)
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def update_auth_method(
         self,
@@ -80,14 +81,15 @@ class AuthMethods(Endpoint):
         data = _method_body(
             name, method_type, config, description, display_name, max_token_ttl, token_locality
         )
-        return dict(self._put(self._url('auth-method', name), data=data).json())
+        response = self._put(self._url('auth-method', name), data=data)
+        return shapes.json_object(response, 'Name', 'Type')
 
     def delete_auth_method(self, name: str) -> bool:
         """Delete an auth method, its binding rules and its tokens (``DELETE /v1/acl/auth-method/:name``).
 
         Deleting an unknown auth method is not an error.
         """
-        return is_true(self._delete(self._url('auth-method', name)).content)
+        return shapes.json_bool(self._delete(self._url('auth-method', name)))
 
     def list_auth_methods(
         self,
@@ -125,7 +127,9 @@ class BindingRules(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
         data = _rule_body(auth_method, bind_type, bind_name, selector, description)
-        return dict(self._put(self._url('binding-rule'), data=data).json())
+        return shapes.json_object(
+            self._put(self._url('binding-rule'), data=data), 'ID', 'AuthMethod'
+        )
 
     def read_binding_rule(
         self,
@@ -140,7 +144,7 @@ class BindingRules(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such rule
         """
         url = self._url('binding-rule', rule_id)
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def update_binding_rule(
         self,
@@ -158,11 +162,11 @@ class BindingRules(Endpoint):
         """
         data = _rule_body(auth_method, bind_type, bind_name, selector, description)
         url = self._url('binding-rule', rule_id)
-        return dict(self._put(url, data=data | {'ID': rule_id}).json())
+        return shapes.json_object(self._put(url, data=data | {'ID': rule_id}), 'ID', 'AuthMethod')
 
     def delete_binding_rule(self, rule_id: str) -> bool:
         """Delete a binding rule (``DELETE /v1/acl/binding-rule/:id``); an unknown one is not an error."""
-        return is_true(self._delete(self._url('binding-rule', rule_id)).content)
+        return shapes.json_bool(self._delete(self._url('binding-rule', rule_id)))
 
     def list_binding_rules(
         self,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.acl._common import body
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
@@ -52,7 +53,7 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
         """
         data = body(Name=name, Type=_check_type(acl_type), Rules=rules)
-        return str(self._legacy('PUT', self._url('create'), data=data).json()['ID'])
+        return shapes.field(self._legacy('PUT', self._url('create'), data=data), 'ID')
 
     def info(
         self,
@@ -71,7 +72,8 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not read ACLs
         """
         url = self._url('info', acl_id)
-        found = self._legacy('GET', url, index=index, wait=wait, consistency=consistency).json()
+        response = self._legacy('GET', url, index=index, wait=wait, consistency=consistency)
+        found = shapes.json_list(response)
         if not found:
             raise exceptions.NotFound(404, 'GET', '/v1/acl/info/<redacted>', 'no such ACL')
         return dict(found[0])
@@ -90,8 +92,9 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not read ACLs
         """
         url = self._url('list')
-        found = self._legacy('GET', url, index=index, wait=wait, consistency=consistency).json()
-        return list(found or [])
+        return shapes.json_list(
+            self._legacy('GET', url, index=index, wait=wait, consistency=consistency)
+        )
 
     def update(
         self, acl_id: str, name: str, acl_type: str = 'client', rules: str | None = None
@@ -104,7 +107,7 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
         """
         data = body(ID=acl_id, Name=name, Type=_check_type(acl_type), Rules=rules)
-        return bool(self._legacy('PUT', self._url('update'), data=data).json()['ID'] == acl_id)
+        return shapes.field(self._legacy('PUT', self._url('update'), data=data), 'ID') == acl_id
 
     def clone(self, acl_id: str) -> str:
         """Copy the legacy token ``acl_id`` and return the new token's ID (``PUT /v1/acl/clone/:id``).
@@ -118,7 +121,7 @@ class LegacyACL(Endpoint):
             # Consul answers an unknown ID with 403 "Permission denied" too.
             self.info(acl_id)
             raise error
-        return str(response.json()['ID'])
+        return shapes.field(response, 'ID')
 
     def destroy(self, acl_id: str) -> bool:
         """Delete the legacy token ``acl_id`` (``PUT /v1/acl/destroy/:id``).
@@ -130,19 +133,19 @@ class LegacyACL(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
         """
         self.info(acl_id)
-        return self._legacy('PUT', self._url('destroy', acl_id)).content.strip() == b'true'
+        return shapes.json_bool(self._legacy('PUT', self._url('destroy', acl_id)))
 
     def translate_rules(self, rules: str) -> str:
         """Translate legacy HCL rules into the policy syntax of Consul 1.4+ (``POST /v1/acl/rules/translate``)."""
         url = self._url('rules', 'translate')
-        return str(self._legacy('POST', url, data=rules, raw_body=True).body)
+        return shapes.text(self._legacy('POST', url, data=rules, raw_body=True))
 
     def translate_token_rules(self, accessor_id: str) -> str:
         """Translate a legacy token's rules into the policy syntax (``GET /v1/acl/rules/translate/:accessor_id``).
 
         :param accessor_id: the token's AccessorID (not its secret ID)
         """
-        return str(self._legacy('GET', self._url('rules', 'translate', accessor_id)).body)
+        return shapes.text(self._legacy('GET', self._url('rules', 'translate', accessor_id)))
 
     def _legacy(self, method: str, url: str, data: Any = None, **kwargs: Any) -> Response:
         """Send a request to a legacy route; UnsupportedEndpoint where the agent has none."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from consulate.api.acl._common import Link, body, is_true, links, service_identities
+from consulate.api import shapes
+from consulate.api.acl._common import Link, body, links, service_identities
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Policies', 'Roles']
@@ -38,7 +39,7 @@ class Policies(Endpoint):
         :raises consulate.exceptions.ServerError: a policy with this name exists
         """
         data = _policy_body(name, rules, description, datacenters)
-        return dict(self._put(self._url('policy'), data=data).json())
+        return shapes.json_object(self._put(self._url('policy'), data=data), 'ID', 'Name')
 
     def read_policy(
         self,
@@ -54,7 +55,7 @@ class Policies(Endpoint):
             answers 403 ``ACL not found``), or the client's token may not read ACLs
         """
         url = self._url('policy', policy_id)
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def read_policy_by_name(
         self,
@@ -70,7 +71,7 @@ class Policies(Endpoint):
             ``ACL not found``), or the client's token may not read ACLs
         """
         url = self._url('policy', 'name', name)
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def update_policy(
         self,
@@ -87,14 +88,15 @@ class Policies(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
         data = _policy_body(name, rules, description, datacenters) | {'ID': policy_id}
-        return dict(self._put(self._url('policy', policy_id), data=data).json())
+        response = self._put(self._url('policy', policy_id), data=data)
+        return shapes.json_object(response, 'ID', 'Name')
 
     def delete_policy(self, policy_id: str) -> bool:
         """Delete a policy (``DELETE /v1/acl/policy/:id``); an unknown one is not an error.
 
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
-        return is_true(self._delete(self._url('policy', policy_id)).content)
+        return shapes.json_bool(self._delete(self._url('policy', policy_id)))
 
     def list_policies(
         self,
@@ -130,7 +132,7 @@ class Roles(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
         data = _role_body(name, description, policies, service_identities, node_identities)
-        return dict(self._put(self._url('role'), data=data).json())
+        return shapes.json_object(self._put(self._url('role'), data=data), 'ID', 'Name')
 
     def read_role(
         self,
@@ -145,7 +147,7 @@ class Roles(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such role
         """
         url = self._url('role', role_id)
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def read_role_by_name(
         self,
@@ -160,7 +162,7 @@ class Roles(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such role
         """
         url = self._url('role', 'name', name)
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def update_role(
         self,
@@ -179,14 +181,15 @@ class Roles(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
         data = _role_body(name, description, policies, service_identities, node_identities)
-        return dict(self._put(self._url('role', role_id), data=data | {'ID': role_id}).json())
+        response = self._put(self._url('role', role_id), data=data | {'ID': role_id})
+        return shapes.json_object(response, 'ID', 'Name')
 
     def delete_role(self, role_id: str) -> bool:
         """Delete a role (``DELETE /v1/acl/role/:id``); an unknown one is not an error.
 
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
-        return is_true(self._delete(self._url('role', role_id)).content)
+        return shapes.json_bool(self._delete(self._url('role', role_id)))
 
     def list_roles(
         self,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['TemplatedPolicies']
@@ -37,8 +38,8 @@ class TemplatedPolicies(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not read ACLs
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.17
         """
-        found = self._request_since(SINCE, 'GET', self._url('templated-policies')).json() or {}
-        return [found[name] for name in sorted(found)]
+        url = self._url('templated-policies')
+        return shapes.keyed_objects(self._request_since(SINCE, 'GET', url))
 
     def read_templated_policy(self, name: str) -> JSONObject:
         """Return one templated policy by name (``GET /v1/acl/templated-policy/name/:name``).
@@ -49,7 +50,7 @@ class TemplatedPolicies(Endpoint):
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.17
         """
         url = self._url('templated-policy', 'name', *name.split('/'))
-        return dict(self._request_since(SINCE, 'GET', url).json())
+        return shapes.json_object(self._request_since(SINCE, 'GET', url))
 
     def preview_templated_policy(
         self, name: str, variables: Mapping[str, Any] | None = None
@@ -68,4 +69,4 @@ class TemplatedPolicies(Endpoint):
         """
         url = self._url('templated-policy', 'preview', *name.split('/'))
         data = dict(variables) if variables is not None else {}
-        return dict(self._request_since(SINCE, 'POST', url, data=data).json())
+        return shapes.json_object(self._request_since(SINCE, 'POST', url, data=data))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from consulate.api.acl._common import Link, body, is_true, links, service_identities, with_token
+from consulate.api import shapes
+from consulate.api.acl._common import Link, body, links, service_identities, with_token
 from consulate.api.base import Endpoint, JSONList, JSONObject, duration
 
 __all__ = ['Tokens']
@@ -29,7 +30,7 @@ class Tokens(Endpoint):
 
         :raises consulate.exceptions.Forbidden: the ACL system is already bootstrapped
         """
-        return dict(self._put(self._url('bootstrap')).json())
+        return shapes.json_object(self._put(self._url('bootstrap')), 'AccessorID', 'SecretID')
 
     def create_token(
         self,
@@ -73,7 +74,9 @@ class Tokens(Endpoint):
             ExpirationTTL=duration(expiration_ttl),
             ExpirationTime=expiration_time,
         )
-        return dict(self._put(self._url('token'), data=data).json())
+        return shapes.json_object(
+            self._put(self._url('token'), data=data), 'AccessorID', 'SecretID'
+        )
 
     def read_token(
         self,
@@ -89,7 +92,7 @@ class Tokens(Endpoint):
             answers 403 ``ACL not found``), or the client's token may not read ACLs
         """
         url = self._url('token', accessor_id)
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def read_self_token(
         self,
@@ -103,7 +106,7 @@ class Tokens(Endpoint):
         :raises consulate.exceptions.Forbidden: the client has no token or an unknown one
         """
         url = self._url('token', 'self')
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def update_token(
         self,
@@ -134,7 +137,8 @@ class Tokens(Endpoint):
             AccessorID=accessor_id,
             SecretID=secret_id,
         )
-        return dict(self._put(self._url('token', accessor_id), data=data).json())
+        response = self._put(self._url('token', accessor_id), data=data)
+        return shapes.json_object(response, 'AccessorID', 'SecretID')
 
     def clone_token(self, accessor_id: str, description: str | None = None) -> JSONObject:
         """Copy a token's links into a new token and return it (``PUT /v1/acl/token/:accessor_id/clone``).
@@ -143,14 +147,15 @@ class Tokens(Endpoint):
             ACLs, or there is no such token (403 ``ACL not found``)
         """
         url = self._url('token', accessor_id, 'clone')
-        return dict(self._put(url, data=body(Description=description)).json())
+        response = self._put(url, data=body(Description=description))
+        return shapes.json_object(response, 'AccessorID', 'SecretID')
 
     def delete_token(self, accessor_id: str) -> bool:
         """Delete a token (``DELETE /v1/acl/token/:accessor_id``); an unknown one is not an error.
 
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
-        return is_true(self._delete(self._url('token', accessor_id)).content)
+        return shapes.json_bool(self._delete(self._url('token', accessor_id)))
 
     def list_tokens(
         self,
@@ -188,7 +193,9 @@ class Tokens(Endpoint):
             credential the auth method refuses
         """
         data = body(AuthMethod=auth_method, BearerToken=bearer_token, Meta=meta)
-        return dict(self._post(self._url('login'), data=data).json())
+        return shapes.json_object(
+            self._post(self._url('login'), data=data), 'AccessorID', 'SecretID'
+        )
 
     def logout(self, token: str | None = None) -> bool:
         """Destroy a token made by :meth:`login` (``POST /v1/acl/logout``).
@@ -198,7 +205,7 @@ class Tokens(Endpoint):
             login, or it does not exist
         """
         endpoint = with_token(self, token)
-        return is_true(endpoint._post(endpoint._url('logout')).content)
+        return shapes.json_bool(endpoint._post(endpoint._url('logout')))
 
 
 def _token_body(

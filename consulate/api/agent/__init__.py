@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.agent.check import CHECK_STATUSES, Check, check_definition
 from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
@@ -99,8 +100,7 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Status == "critical"'``
         """
-        found = self._get_json(self._url('checks'), {'filter': filter}) or {}
-        return [found[key] for key in sorted(found)]
+        return shapes.keyed_objects(self._get(self._url('checks'), {'filter': filter}))
 
     def services(self, *, filter: str | None = None) -> JSONList:
         """Return the services registered with the local agent, as a list (``GET /v1/agent/services``).
@@ -111,8 +111,7 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Service == "web"'``
         """
-        found = self._get_json(self._url('services'), {'filter': filter}) or {}
-        return [found[key] for key in sorted(found)]
+        return shapes.keyed_objects(self._get(self._url('services'), {'filter': filter}))
 
     def members(self, *, wan: bool = False, segment: str | None = None) -> JSONList:
         """Return the members of the gossip pool this agent sees, as a list (``GET /v1/agent/members``).
@@ -128,14 +127,14 @@ class Agent(Endpoint):
 
     def self(self) -> JSONObject:
         """Return the agent's configuration and member record (``GET /v1/agent/self``)."""
-        return dict(self._get_json(self._url('self')))
+        return self._get_object(self._url('self'))
 
     def host(self) -> JSONObject:
         """Return the host's CPU, memory, disk and OS facts (``GET /v1/agent/host``).
 
         :raises consulate.exceptions.Forbidden: the token lacks ``operator:read``
         """
-        return dict(self._get_json(self._url('host')))
+        return self._get_object(self._url('host'))
 
     def version(self) -> JSONObject:
         """Return the agent's build: ``HumanVersion``, ``SHA``, ``BuildDate``, ``FIPS`` (``GET /v1/agent/version``).
@@ -145,11 +144,11 @@ class Agent(Endpoint):
 
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.16
         """
-        return dict(self._request_since(VERSION_SINCE, 'GET', self._url('version')).json())
+        return shapes.json_object(self._request_since(VERSION_SINCE, 'GET', self._url('version')))
 
     def metrics(self) -> JSONObject:
         """Return the agent's latest telemetry: ``Gauges``, ``Counters``, ``Samples`` (``GET /v1/agent/metrics``)."""
-        return dict(self._get_json(self._url('metrics')))
+        return self._get_object(self._url('metrics'))
 
     def metrics_stream(self, *, timeout: float = 30.0) -> Generator[JSONObject, None, None]:
         """Stream the agent's telemetry, one summary each interval (``GET /v1/agent/metrics/stream``).
@@ -209,7 +208,7 @@ class Agent(Endpoint):
         :param wan: join the WAN pool (servers only)
         :raises consulate.exceptions.ServerError: the join failed (Consul's message says why)
         """
-        return self._put_bool(self._url('join', address), {'wan': '1' if wan else None})
+        return self._put_ok(self._url('join', address), {'wan': '1' if wan else None})
 
     def force_leave(self, node: str, *, prune: bool = False) -> bool:
         """Force a failed member into the left state (``PUT /v1/agent/force-leave/:node``).
@@ -217,15 +216,15 @@ class Agent(Endpoint):
         :param prune: also remove it from the member list at once
         :raises consulate.exceptions.ServerError: no member of that name
         """
-        return self._put_bool(self._url('force-leave', node), {'prune': prune})
+        return self._put_ok(self._url('force-leave', node), {'prune': prune})
 
     def leave(self) -> bool:
         """Make the agent leave the cluster gracefully and shut down (``PUT /v1/agent/leave``)."""
-        return self._put_bool(self._url('leave'))
+        return self._put_ok(self._url('leave'))
 
     def reload(self) -> bool:
         """Make the agent reload its configuration files (``PUT /v1/agent/reload``)."""
-        return self._put_bool(self._url('reload'))
+        return self._put_ok(self._url('reload'))
 
     def maintenance(self, enable: bool = True, reason: str | None = None) -> bool:
         """Put the node in maintenance mode, or take it out (``PUT /v1/agent/maintenance``).
@@ -234,7 +233,7 @@ class Agent(Endpoint):
         every service of the node is left out of healthy results.
         """
         params = {'enable': 'true' if enable else 'false', 'reason': reason}
-        return self._put_bool(self._url('maintenance'), params)
+        return self._put_ok(self._url('maintenance'), params)
 
     def token(self, name: str, value: str) -> bool:
         """Set one of the agent's ACL tokens, until it restarts (``PUT /v1/agent/token/:name``).
@@ -250,7 +249,7 @@ class Agent(Endpoint):
             raise exceptions.ValidationError(
                 f'unknown agent token {name!r}: use one of {", ".join(TOKEN_TYPES)}'
             )
-        return self._put_bool(self._url('token', name), data={'Token': value})
+        return self._put_ok(self._url('token', name), data={'Token': value})
 
     def _stream(
         self, url: str, params: Mapping[str, Any] | None, timeout: float, since: str | None = None
@@ -282,10 +281,18 @@ class Agent(Endpoint):
 
 
 def _json_line(line: bytes, url: str) -> JSONObject:
-    """One line of a JSON stream, decoded."""
+    """One line of a JSON stream, decoded: an object.
+
+    :raises consulate.exceptions.InvalidResponse: the line is not a JSON object
+    """
     try:
-        return dict(json.loads(line))
+        value = json.loads(line)
     except ValueError as error:
         raise exceptions.InvalidResponse(
-            f'GET {urlsplit(url).path}: a streamed line is not JSON ({error}): {line[:80]!r}'
+            f'GET {urlsplit(url).path}: a streamed line of {len(line)} bytes is not JSON ({error})'
         ) from error
+    if not isinstance(value, dict):
+        raise exceptions.InvalidResponse(
+            f'GET {urlsplit(url).path}: expected a JSON object per line, got {shapes.describe(value)}'
+        )
+    return value

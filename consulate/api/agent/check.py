@@ -109,14 +109,14 @@ class Check(Endpoint):
             status=status,
             deregister_critical_service_after=deregister_critical_service_after,
         )
-        return self._put_bool(self._url('register'), data=data)
+        return self._put_ok(self._url('register'), data=data)
 
     def deregister(self, check_id: str) -> bool:
         """Remove a check from the local agent (``PUT /v1/agent/check/deregister/:id``).
 
         An unknown check ID is not an error.
         """
-        return self._put_bool(self._url('deregister', check_id))
+        return self._put_ok(self._url('deregister', check_id))
 
     def ttl_pass(self, check_id: str, note: str | None = None) -> bool:
         """Set a TTL check to passing and restart its TTL (``PUT /v1/agent/check/pass/:id``).
@@ -124,7 +124,7 @@ class Check(Endpoint):
         :param note: text stored as the check's ``Output``
         :raises consulate.exceptions.ServerError: not a TTL check, or no such check
         """
-        return self._put_bool(self._url('pass', check_id), {'note': note})
+        return self._put_ok(self._url('pass', check_id), {'note': note})
 
     def ttl_warn(self, check_id: str, note: str | None = None) -> bool:
         """Set a TTL check to warning and restart its TTL (``PUT /v1/agent/check/warn/:id``).
@@ -132,7 +132,7 @@ class Check(Endpoint):
         :param note: text stored as the check's ``Output``
         :raises consulate.exceptions.ServerError: not a TTL check, or no such check
         """
-        return self._put_bool(self._url('warn', check_id), {'note': note})
+        return self._put_ok(self._url('warn', check_id), {'note': note})
 
     def ttl_fail(self, check_id: str, note: str | None = None) -> bool:
         """Set a TTL check to critical and restart its TTL (``PUT /v1/agent/check/fail/:id``).
@@ -140,7 +140,7 @@ class Check(Endpoint):
         :param note: text stored as the check's ``Output``
         :raises consulate.exceptions.ServerError: not a TTL check, or no such check
         """
-        return self._put_bool(self._url('fail', check_id), {'note': note})
+        return self._put_ok(self._url('fail', check_id), {'note': note})
 
     def update(self, check_id: str, status: str, output: str | None = None) -> bool:
         """Set a TTL check's status and output (``PUT /v1/agent/check/update/:id``).
@@ -150,7 +150,7 @@ class Check(Endpoint):
         :raises consulate.exceptions.ServerError: not a TTL check, or no such check
         """
         data = {'Status': _status(status), 'Output': output}
-        return self._put_bool(self._url('update', check_id), data=_compact(data))
+        return self._put_ok(self._url('update', check_id), data=_compact(data))
 
 
 def check_definition(

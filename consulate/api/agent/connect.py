@@ -8,6 +8,7 @@ which it keeps current with blocking queries of its own.
 
 from __future__ import annotations
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONObject
 
 __all__ = ['AgentConnect']
@@ -42,7 +43,7 @@ class AgentConnect(Endpoint):
         data = {'Target': target, 'ClientCertURI': client_cert_uri}
         if client_cert_serial is not None:
             data['ClientCertSerial'] = client_cert_serial
-        return dict(self._post(self._url('authorize'), data=data).json())
+        return shapes.json_object(self._post(self._url('authorize'), data=data))
 
     def ca_roots(
         self,
@@ -59,7 +60,7 @@ class AgentConnect(Endpoint):
         for a rotation.
         """
         url = self._url('ca', 'roots')
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)
 
     def ca_leaf(
         self,
@@ -80,4 +81,4 @@ class AgentConnect(Endpoint):
         :raises consulate.exceptions.Forbidden: the token may not write ``service``
         """
         url = self._url('ca', 'leaf', service)
-        return dict(self._get_json(url, index=index, wait=wait, consistency=consistency))
+        return self._get_object(url, index=index, wait=wait, consistency=consistency)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.agent.check import check_definition, validate_kinds
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
@@ -99,14 +100,14 @@ class Service(Endpoint):
             data['Checks'] = [dict(one) for one in checks]
         if enable_tag_override is not None:
             data['EnableTagOverride'] = enable_tag_override
-        return self._put_bool(self._url('register'), data=data)
+        return self._put_ok(self._url('register'), data=data)
 
     def deregister(self, service_id: str) -> bool:
         """Remove a service and its checks from the local agent (``PUT /v1/agent/service/deregister/:id``).
 
         An unknown service ID is not an error.
         """
-        return self._put_bool(self._url('deregister', service_id))
+        return self._put_ok(self._url('deregister', service_id))
 
     def maintenance(self, service_id: str, enable: bool = True, reason: str | None = None) -> bool:
         """Put a service in maintenance mode, or take it out (``PUT /v1/agent/service/maintenance/:id``).
@@ -119,7 +120,7 @@ class Service(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such service
         """
         params = {'enable': 'true' if enable else 'false', 'reason': reason}
-        return self._put_bool(self._url('maintenance', service_id), params)
+        return self._put_ok(self._url('maintenance', service_id), params)
 
     def info(
         self, service_id: str, *, hash: str | None = None, wait: str | float | None = None
@@ -136,7 +137,7 @@ class Service(Endpoint):
         :param wait: the longest wait, in seconds or as a Go duration (``'30s'``)
         :raises consulate.exceptions.NotFound: the agent has no such service
         """
-        return dict(self._get_json(self._url(service_id), {'hash': hash}, wait=wait))
+        return self._get_object(self._url(service_id), {'hash': hash}, wait=wait)
 
     def health(self, service_id: str) -> tuple[str, JSONObject]:
         """Return the aggregated health of one service of the local agent.
@@ -152,8 +153,8 @@ class Service(Endpoint):
         :raises consulate.exceptions.NotFound: the agent has no such service
             (Consul's reason: ``ServiceId <id> not found``)
         """
-        status, found = self._health('id', service_id)
-        return status, dict(found)
+        status, response = self._health('id', service_id)
+        return status, shapes.json_object(response, 'AggregatedStatus')
 
     def health_by_name(self, name: str) -> tuple[str, JSONList]:
         """Return the aggregated health of every local instance of a service.
@@ -167,17 +168,17 @@ class Service(Endpoint):
         :param name: the service's name
         :raises consulate.exceptions.NotFound: no service of that name is registered here
         """
-        status, found = self._health('name', name)
-        return status, list(found)
+        status, response = self._health('name', name)
+        return status, shapes.json_list(response)
 
-    def _health(self, by: str, value: str) -> tuple[str, Any]:
+    def _health(self, by: str, value: str) -> tuple[str, Response]:
         """GET an agent health endpoint; its 429 and 503 answers are statuses, not errors."""
         url = f'{self._api_uri}/agent/health/service/{by}/{quote(value, safe="")}'
         try:
             response = self._get(url)
         except exceptions.APIError as error:
             response = self._health_answer(error)
-        return HEALTH_STATUSES[response.status_code], response.json()
+        return HEALTH_STATUSES[response.status_code], response
 
     def _health_answer(self, error: exceptions.APIError) -> Response:
         """The answer behind ``error`` if it is a warning or critical status, else raise.

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONObject
 from consulate.api.operator.areas import Areas
 from consulate.api.operator.autopilot import Autopilot
@@ -71,7 +72,7 @@ class Operator(Endpoint):
         params = {'global': all_datacenters}
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
         response = self._request_since('Consul 1.15', 'GET', self._url('usage'), params, **kwargs)
-        return dict(response.json())
+        return shapes.json_object(response)
 
     def license(self, *, signed: bool = False) -> Any:
         """Return the Enterprise license (``GET /v1/operator/license``): Consul Enterprise.
@@ -80,14 +81,14 @@ class Operator(Endpoint):
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is Consul OSS
         """
         response = self._request_since(_ENTERPRISE, 'GET', self._url('license'), {'signed': signed})
-        return response.content.decode('utf-8').strip() if signed else dict(response.json())
+        return shapes.text(response).strip() if signed else shapes.json_object(response)
 
     def segments(self) -> list[str]:
         """Return the names of the network segments (``GET /v1/operator/segment``): Enterprise.
 
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is Consul OSS
         """
-        return list(self._request_since(_ENTERPRISE, 'GET', self._url('segment')).json() or [])
+        return shapes.json_list(self._request_since(_ENTERPRISE, 'GET', self._url('segment')), str)
 
     def audit_hash(self, text: str) -> str:
         """Return the hash the audit log shows for ``text`` (``POST /v1/operator/audit-hash``).
@@ -98,7 +99,7 @@ class Operator(Endpoint):
         """
         url = self._url('audit-hash')
         response = self._request_since('Consul Enterprise 1.16', 'POST', url, data={'Input': text})
-        return str(response.json()['Hash'])
+        return shapes.field(response, 'Hash')
 
     def utilization(
         self, *, message: str | None = None, today_only: bool = False, send_report: bool = False
@@ -118,4 +119,4 @@ class Operator(Endpoint):
             'send_report': 'true' if send_report else None,
         }
         url = self._url('utilization')
-        return dict(self._request_since('Consul Enterprise 1.22', 'GET', url, params).json())
+        return shapes.json_object(self._request_since('Consul Enterprise 1.22', 'GET', url, params))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Areas']
@@ -37,16 +38,21 @@ class Areas(Endpoint):
         :param use_tls: encrypt the area's gossip with the agents' TLS settings
         """
         body = _area(peer_datacenter, retry_join, use_tls)
-        return str(self._request_since(SINCE, 'POST', self._url(), data=body).json()['ID'])
+        return shapes.field(self._request_since(SINCE, 'POST', self._url(), data=body), 'ID')
 
     def list(self) -> JSONList:
         """Return every network area of the datacenter (``GET /v1/operator/area``)."""
-        return list(self._request_since(SINCE, 'GET', self._url()).json() or [])
+        return shapes.json_list(self._request_since(SINCE, 'GET', self._url()))
 
     def get(self, area_id: str) -> JSONObject:
         """Return one network area (``GET /v1/operator/area/:uuid``)."""
-        found = self._request_since(SINCE, 'GET', self._url(area_id)).json()
-        return dict(found[0] if isinstance(found, list) else found)
+        response = self._request_since(SINCE, 'GET', self._url(area_id))
+        found = response.json()
+        if isinstance(found, list) and len(found) == 1:
+            found = found[0]
+        if not isinstance(found, dict):
+            raise shapes.invalid(response, 'an area (an object, or a list of one)')
+        return found
 
     def update(
         self,
@@ -58,11 +64,11 @@ class Areas(Endpoint):
     ) -> None:
         """Replace a network area's settings (``PUT /v1/operator/area/:uuid``)."""
         body = _area(peer_datacenter, retry_join, use_tls)
-        self._request_since(SINCE, 'PUT', self._url(area_id), data=body)
+        shapes.acknowledged(self._request_since(SINCE, 'PUT', self._url(area_id), data=body))
 
     def delete(self, area_id: str) -> None:
         """Delete a network area (``DELETE /v1/operator/area/:uuid``)."""
-        self._request_since(SINCE, 'DELETE', self._url(area_id))
+        shapes.acknowledged(self._request_since(SINCE, 'DELETE', self._url(area_id)))
 
     def join(self, area_id: str, addresses: Iterable[str]) -> JSONList:
         """Join servers of the peer datacenter to an area (``PUT /v1/operator/area/:uuid/join``).
@@ -70,12 +76,19 @@ class Areas(Endpoint):
         :returns: one ``{'Address', 'Joined', 'Error'}`` per address
         """
         url = self._url(area_id, 'join')
-        return list(self._request_since(SINCE, 'PUT', url, data=list(addresses)).json() or [])
+        wanted = list(addresses)
+        response = self._request_since(SINCE, 'PUT', url, data=wanted)
+        results = shapes.json_list(response)
+        if len(results) != len(wanted) or not all('Address' in result for result in results):
+            raise shapes.invalid(
+                response, f'one result with an Address per address ({len(wanted)})'
+            )
+        return results
 
     def members(self, area_id: str) -> JSONList:
         """Return the servers of an area, with their status and RTT (``GET /v1/operator/area/:uuid/members``)."""
         url = self._url(area_id, 'members')
-        return list(self._request_since(SINCE, 'GET', url).json() or [])
+        return shapes.json_list(self._request_since(SINCE, 'GET', url))
 
 
 def _area(peer: str, retry_join: Iterable[str] | None, use_tls: bool) -> dict[str, Any]:

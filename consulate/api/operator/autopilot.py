@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONObject
 
 __all__ = ['Autopilot']
@@ -26,7 +27,7 @@ class Autopilot(Endpoint):
         :param stale: let any server answer, even without a leader
         """
         url = self._url('configuration')
-        return dict(self._get_json(url, consistency='stale' if stale else None))
+        return self._get_object(url, consistency='stale' if stale else None)
 
     def set_configuration(self, config: Mapping[str, Any], *, cas: int | None = None) -> bool:
         """Replace autopilot's configuration (``PUT /v1/operator/autopilot/configuration``).
@@ -59,12 +60,12 @@ class Autopilot(Endpoint):
         """
         url = self._url('health')
         try:
-            health = dict(self._get_json(url, consistency='stale' if stale else None))
+            health = self._get_object(url, consistency='stale' if stale else None)
         except exceptions.TooManyRequests:
             response = self.last_response
             if response is None or not response.content.startswith(b'{'):
                 raise
-            health = dict(response.json())
+            health = shapes.json_object(response)
         health['Servers'] = list(health.get('Servers') or [])
         return health
 
@@ -80,7 +81,7 @@ class Autopilot(Endpoint):
         """
         mode = 'stale' if stale else None
         response = self._request_since('Consul 1.10', 'GET', self._url('state'), consistency=mode)
-        return dict(response.json())
+        return shapes.json_object(response)
 
 
 #: Read-only fields of a configuration, dropped before it is written back.

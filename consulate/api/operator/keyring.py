@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList
 
 __all__ = ['Keyring']
@@ -46,14 +47,16 @@ class Keyring(Endpoint):
 
         :raises consulate.exceptions.ValidationError: not a base64 key of 16, 24 or 32 bytes
         """
-        self._post(self._url(), {'relay-factor': _relay(relay_factor)}, {'Key': _check_key(key)})
+        params = {'relay-factor': _relay(relay_factor)}
+        shapes.empty(self._post(self._url(), params, {'Key': _check_key(key)}))
 
     def use(self, key: str, *, relay_factor: int | None = None) -> None:
         """Make an installed key the one every agent encrypts with (``PUT /v1/operator/keyring``).
 
         :raises consulate.exceptions.ServerError: the key is not installed everywhere
         """
-        self._put(self._url(), {'relay-factor': _relay(relay_factor)}, {'Key': _check_key(key)})
+        params = {'relay-factor': _relay(relay_factor)}
+        shapes.empty(self._put(self._url(), params, {'Key': _check_key(key)}))
 
     def remove(self, key: str, *, relay_factor: int | None = None) -> None:
         """Remove a key from every agent's keyring (``DELETE /v1/operator/keyring``).
@@ -62,7 +65,7 @@ class Keyring(Endpoint):
             (``Removing the primary key is not allowed``)
         """
         params = {'relay-factor': _relay(relay_factor)}
-        self._request('DELETE', self._url(), params, {'Key': _check_key(key)})
+        shapes.empty(self._request('DELETE', self._url(), params, {'Key': _check_key(key)}))
 
 
 def _check_key(key: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONObject
 
 __all__ = ['Raft']
@@ -22,7 +23,7 @@ class Raft(Endpoint):
         :param stale: let any server answer, even without a leader
         """
         url = self._url('configuration')
-        return dict(self._get_json(url, consistency='stale' if stale else None))
+        return self._get_object(url, consistency='stale' if stale else None)
 
     def remove_peer(self, address: str | None = None, *, id: str | None = None) -> None:
         """Remove a server from the Raft peer set (``DELETE /v1/operator/raft/peer``).
@@ -38,7 +39,7 @@ class Raft(Endpoint):
         """
         if (address is None) == (id is None):
             raise exceptions.ValidationError('give exactly one of address or id')
-        self._delete(self._url('peer'), {'address': address, 'id': id})
+        shapes.empty(self._delete(self._url('peer'), {'address': address, 'id': id}))
 
     def transfer_leader(self, id: str | None = None) -> bool:
         """Make another server the Raft leader: Consul 1.14+.
@@ -52,4 +53,4 @@ class Raft(Endpoint):
         response = self._request_since(
             'Consul 1.14', 'POST', self._url('transfer-leader'), {'id': id}
         )
-        return bool(response.json().get('Success'))
+        return shapes.bool_field(response, 'Success')

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
+from consulate.api import shapes
 from consulate.api.base import Endpoint, check_consistency
 from consulate.api.txn.operations import (
     Operation,
@@ -146,8 +147,9 @@ class Txn(Endpoint):
         if mode and mode != 'default' and not any(is_write(op) for op in ops):
             params[mode] = True
         body = _dumps(ops)
-        results = self._send(body, params).json()['Results']
-        return [_decode_result(result) for result in results or []]
+        response = self._send(body, params)
+        with self._shaping(response):
+            return [_decode_result(result) for result in shapes.list_field(response, 'Results')]
 
     def execute_batches(
         self,
@@ -188,15 +190,20 @@ class Txn(Endpoint):
         return done
 
     def _send(self, body: bytes, params: dict[str, Any] | None) -> Response:
-        """PUT one encoded transaction; raise TransactionFailed for a rollback."""
+        """PUT one encoded transaction; raise TransactionFailed for a rollback.
+
+        :raises consulate.exceptions.InvalidResponse: a 200 answer without Consul's ``Results``
+        """
         response = self._put(self._url(), params, data=body, raw_body=True, allow_409=True)
         if response.status_code == 409:
-            errors = [
-                (int(error.get('OpIndex', 0)), str(error.get('What', '')))
-                for error in response.json().get('Errors') or []
-            ]
+            with self._shaping(response):
+                errors = [
+                    (int(error.get('OpIndex', 0)), str(error.get('What', '')))
+                    for error in response.json().get('Errors') or []
+                ]
             message = response.content.decode('utf-8', 'replace').strip()
             raise exceptions.TransactionFailed(409, 'PUT', response.path, message, errors)
+        shapes.list_field(response, 'Results')
         return response
 
     def _split(self, ops: list[Operation]) -> list[tuple[list[Operation], bytes]]:
