@@ -77,9 +77,11 @@ class RequestError(ConsulateException):
     :ivar sent: False when no byte of the request can have reached the agent
         (the connection was never made); True when it may have
     :ivar maybe_applied: True when the request was a write that may have been
-        applied although no answer came back (it was sent, then the connection
-        broke or timed out): read the state again before repeating it. A write
-        that raised with ``maybe_applied`` False was certainly not applied.
+        applied although no usable answer came back (it was sent, then the
+        connection broke or timed out, or the answer was not Consul's: a
+        proxy's page, a body of the wrong shape): read the state again before
+        repeating it. A write that raised with ``maybe_applied`` False was
+        certainly not applied. consulate never replays such a write itself.
     """
 
     #: The default of :attr:`sent` for this class.
@@ -112,7 +114,13 @@ class RequestTimeout(RequestError):
 
 
 class InvalidResponse(RequestError):
-    """The agent (or something in front of it) answered with a body that cannot be decoded."""
+    """The agent (or something in front of it) answered with a body that is not Consul's.
+
+    The body cannot be decoded, or it has the wrong shape (``null``, a list
+    where an object belongs, a missing field, an HTML page where Consul sends
+    ``true``). The message names the request and what was wrong, never the
+    body's content. After a write, :attr:`maybe_applied` is True.
+    """
 
 
 class APIError(ConsulateException):

@@ -67,7 +67,8 @@ class Request:
         or ``(cert_path, key_path)``
     :param retries: how often a request is retried when nothing of it was
         sent (the connection failed), and how often a read is retried on a
-        429, 500, 502 or 504; a write that may have been sent is never replayed
+        429, 500, 502 or 504 or a broken connection (not a timeout); a write
+        that may have been sent is never replayed
     :param tls_server_name: the name to check the server certificate against
         (and send as SNI) instead of the host in the URL
     :param pool_size: idle connections kept per agent for ordinary requests
@@ -206,7 +207,7 @@ class Request:
                 if wire.stream and raw.status >= 400:
                     raw = RawResponse(raw.status, raw.headers, b''.join(raw.iter_chunks()))
             except exceptions.RequestError as error:
-                if attempt < self.retries and not error.sent:
+                if attempt < self.retries and _may_retry(error, wire.method):
                     attempt = self._pause(attempt, None, wire.timeout)
                     continue
                 error.maybe_applied = error.sent and wire.method not in READ_METHODS
@@ -284,6 +285,20 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when is None:
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _may_retry(error: exceptions.RequestError, method: str) -> bool:
+    """Whether a failed attempt may be sent again: nothing of it was sent, or it was a read.
+
+    A read whose connection broke is sent again; one that timed out is not,
+    so that a call never takes more than one timeout. A write that may have
+    been sent is never replayed: it may have been applied, and sending it
+    again could apply it twice (a check-and-set, a transaction) or undo a
+    newer write by someone else (a plain put or delete).
+    """
+    if not error.sent:
+        return True
+    return method in READ_METHODS and not isinstance(error, exceptions.RequestTimeout)
 
 
 def _as_pair(timeout: Timeout) -> tuple[float, float]:

@@ -125,11 +125,15 @@ class Response:
         try:
             return json.loads(self.content)
         except ValueError as error:
-            preview = self.content[:80].decode('utf-8', 'replace')
-            raise exceptions.InvalidResponse(
+            kind = self.headers.get('Content-Type') or 'no Content-Type'
+            invalid = exceptions.InvalidResponse(
                 f'{self.status_code} on {self.method} {self.path}: '
-                f'the body is not JSON ({error}): {preview!r}'
-            ) from error
+                f'the body is not JSON ({error}): {len(self.content)} bytes of {kind}'
+            )
+            invalid.maybe_applied = self.method not in _READS
+            raise invalid from error
 
 
 _UNSET: Any = object()
+#: Methods that change nothing: an answer of theirs that cannot be read leaves nothing applied.
+_READS = frozenset({'GET', 'HEAD', 'OPTIONS'})

@@ -40,6 +40,7 @@ __all__ = [
     'text',
 ]
 
+_READS = frozenset({'GET', 'HEAD', 'OPTIONS'})
 _KINDS = {dict: 'an object', list: 'a list', str: 'a string', bool: 'true or false'}
 
 
@@ -79,11 +80,17 @@ def describe_body(response: Response) -> str:
 def invalid(
     response: Response, expected: str, got: str | None = None
 ) -> exceptions.InvalidResponse:
-    """The InvalidResponse for an answer that is not ``expected``: it names the request, never the body."""
-    return exceptions.InvalidResponse(
+    """The InvalidResponse for an answer that is not ``expected``: it names the request, never the body.
+
+    For a write it is ``maybe_applied``: the request reached whatever answered
+    (a proxy may have passed it on to Consul), so it may have been applied.
+    """
+    error = exceptions.InvalidResponse(
         f'{response.status_code} on {response.method} {response.path}: '
         f'expected {expected}, got {got or describe_body(response)}'
     )
+    error.maybe_applied = response.method not in _READS
+    return error
 
 
 def json_object(response: Response, *fields: str) -> dict[str, Any]:

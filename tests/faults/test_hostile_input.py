@@ -252,7 +252,10 @@ def test_a_garbage_answer_raises_a_consulate_exception(
     # InvalidResponse for a body that is not JSON, RequestError for a cut one;
     # never a JSONDecodeError, a TypeError or a requests/urllib3 exception.
     assert type(caught.value).__module__ == 'consulate.exceptions'
-    assert len(proxy.seen) == 1  # not retried, though ``retries`` allows it
+    if garbage == 'body cut short' and proxy.seen[0].method == 'GET':
+        assert len(proxy.seen) == 3  # a read whose connection broke is sent again
+    else:
+        assert len(proxy.seen) == 1  # not retried, though ``retries`` allows it
     assert caught.value.__cause__ is not None or isinstance(
         caught.value, exceptions.InvalidResponse
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import http.server
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -38,7 +39,9 @@ class Canned:
     forwarded); ``forward`` sends the request to the agent even when both are
     given, and drops its answer (a gateway that lost the reply); ``cut`` sends
     only that many bytes of the body, under the full Content-Length, then
-    closes the connection.
+    closes the connection; ``drop`` closes the connection without answering
+    at all, once the request was received (and, with ``forward``, applied by
+    the agent).
     """
 
     status: int | None = None
@@ -46,6 +49,7 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
     forward: bool = False
     cut: int | None = None
+    drop: bool = False
 
 
 @dataclass
@@ -72,6 +76,12 @@ class RecordingProxy:
                 if proxy.delay:
                     time.sleep(proxy.delay)
                 canned = proxy.answer(seen) if proxy.answer else None
+                if canned is not None and canned.drop:
+                    if canned.forward:
+                        self._upstream(body)
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 status, headers, content = 0, {}, b''
                 if canned is None or canned.forward or None in (canned.status, canned.body):
                     status, headers, content = self._upstream(body)
