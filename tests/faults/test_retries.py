@@ -12,6 +12,7 @@ agent's.
 
 from __future__ import annotations
 
+import email.utils
 import itertools
 import threading
 import time
@@ -259,3 +260,50 @@ def test_a_rate_limited_write_is_not_retried(rate_limited: ConsulAgent) -> None:
                 break
         else:
             raise AssertionError('no write was ever rate limited')
+
+
+def throttled_until(offset: float) -> Callable[[Seen], Canned | None]:
+    """Answer the first GET with a 429 whose ``Retry-After`` is the HTTP date ``offset`` s from now."""
+    answered: list[Seen] = []
+
+    def answer(seen: Seen) -> Canned | None:
+        if seen.method == 'GET' and not answered:
+            answered.append(seen)
+            when = email.utils.formatdate(time.time() + offset, usegmt=True)
+            return status_page(429, **{'Retry-After': when})
+        return None
+
+    return answer
+
+
+def test_retry_after_as_an_http_date_is_honoured(consul_agent: ConsulAgent, key: str) -> None:
+    # An HTTP date has whole seconds: "3 s from now" is between 2 and 3 s away.
+    with RecordingProxy(consul_agent.http_addr, answer=throttled_until(3)) as proxy:
+        assert via(proxy, retries=1).kv[key] == 'stored'
+    first, second = (seen.at for seen in sent(proxy, 'GET'))
+    assert 1.9 <= second - first < 3.6
+
+
+def test_retry_after_as_an_http_date_is_capped(
+    consul_agent: ConsulAgent, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adapters.request, 'MAX_BACKOFF', 0.3)  # instead of 5 s
+    with RecordingProxy(consul_agent.http_addr, answer=throttled_until(3600)) as proxy:
+        assert via(proxy, retries=1).kv[key] == 'stored'
+    first, second = (seen.at for seen in sent(proxy, 'GET'))
+    assert 0.3 <= second - first < 0.9
+
+
+def test_retry_after_in_the_past_means_at_once(consul_agent: ConsulAgent, key: str) -> None:
+    with RecordingProxy(consul_agent.http_addr, answer=throttled_until(-3600)) as proxy:
+        assert via(proxy, retries=1).kv[key] == 'stored'
+    first, second = (seen.at for seen in sent(proxy, 'GET'))
+    assert second - first < 0.5
+
+
+def test_retry_after_is_capped_by_the_read_timeout(consul_agent: ConsulAgent, key: str) -> None:
+    throttled = status_page(429, **{'Retry-After': '30'})
+    with RecordingProxy(consul_agent.http_addr, answer=first_n(1, throttled)) as proxy:
+        assert via(proxy, retries=1, timeout=(2.0, 0.6)).kv[key] == 'stored'
+    first, second = (seen.at for seen in sent(proxy, 'GET'))
+    assert 0.6 <= second - first < 1.2
