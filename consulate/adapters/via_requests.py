@@ -7,10 +7,16 @@ While either is replaced (:func:`mocked`, one identity check per request),
 consulate sends through a :class:`requests.Session`, so those mocks see
 every request. The same transport serves an agent that the environment's
 ``HTTP_PROXY`` / ``HTTPS_PROXY`` variables route through a proxy.
+
+As :class:`~consulate.adapters.http.PooledTransport` does, each transport
+forgets its session (and so its pooled connections) in a child process after
+:func:`os.fork`: the child makes its own.
 """
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -65,6 +71,7 @@ class RequestsTransport:
         self._pool_size = pool_size
         self._tls_server_name = tls_server_name
         self._session: requests.Session | None = None
+        _TRANSPORTS.add(self)
 
     def __repr__(self) -> str:
         return f'<RequestsTransport {self.address}>'
@@ -120,3 +127,15 @@ class RequestsTransport:
                 session.mount(prefix, requests.adapters.HTTPAdapter(pool_maxsize=self._pool_size))
         self._session = session
         return session
+
+
+#: Every live transport: their sessions are forgotten (not closed) in a child after fork.
+_TRANSPORTS: weakref.WeakSet[RequestsTransport] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for transport in list(_TRANSPORTS):
+        transport._session = None  # the parent's sockets: never closed or reused here
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

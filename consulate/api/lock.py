@@ -17,6 +17,7 @@ out and its lock-delay has passed.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -153,7 +154,8 @@ class Lock(Endpoint):
             wait = min(remaining, _MAX_WAIT, ttl / 2)
             response = self._get(url, allow_404=True, index=index, wait=wait)
             new_index = response.index
-            held_by_other = response.status_code == 200 and response.json()[0].get('Session')
+            with self._shaping(response):
+                held_by_other = response.status_code == 200 and response.json()[0].get('Session')
             if not held_by_other:
                 # Free, yet refused: a lock-delay from a dead holder is in force.
                 # Its end changes no index, so poll rather than block on the key.
@@ -188,6 +190,7 @@ class HeldLock:
         self._ttl = ttl
         self._released = threading.Event()
         self._lost = False
+        self._pid = os.getpid()  # a child process after fork() inherits this object, not the lock
         self._renewer = threading.Thread(
             target=self._renew, name=f'consulate-lock-renew {key}', daemon=True
         )
@@ -210,12 +213,19 @@ class HeldLock:
 
     @property
     def held(self) -> bool:
-        """True until the lock is released, or lost because its session could not be renewed."""
-        return not (self._released.is_set() or self._lost)
+        """True until the lock is released, or lost because its session could not be renewed.
+
+        Always False in a child process made by :func:`os.fork` after the lock
+        was taken: the lock (and the thread renewing its session) stays the parent's.
+        """
+        return os.getpid() == self._pid and not (self._released.is_set() or self._lost)
 
     def release(self) -> None:
-        """Release the lock: delete its key and destroy its session. Safe to call twice."""
-        if self._released.is_set():
+        """Release the lock: delete its key and destroy its session. Safe to call twice.
+
+        In a child process made by :func:`os.fork` it does nothing: the lock is the parent's.
+        """
+        if self._released.is_set() or os.getpid() != self._pid:
             return
         self._released.set()
         self._renewer.join(timeout=1.0)

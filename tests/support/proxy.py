@@ -29,6 +29,8 @@ class Seen:
     headers: dict[str, str]
     body: bytes
     at: float = field(default_factory=time.monotonic)
+    #: The client's end of the connection, ``(host, port)``: one TCP connection per port.
+    peer: tuple[str, int] | None = None
 
 
 @dataclass
@@ -72,6 +74,7 @@ class RecordingProxy:
                 length = int(self.headers.get('Content-Length') or 0)
                 body = self.rfile.read(length) if length else b''
                 seen = Seen(self.command, self.path, dict(self.headers), body)
+                seen.peer = self.client_address[:2]
                 proxy.seen.append(seen)
                 if proxy.delay:
                     time.sleep(proxy.delay)
