@@ -8,6 +8,10 @@ consulate sends through a :class:`requests.Session`, so those mocks see
 every request. The same transport serves an agent that the environment's
 ``HTTP_PROXY`` / ``HTTPS_PROXY`` variables route through a proxy.
 
+urllib3 logs each request line at DEBUG (and retried URLs at WARNING); a
+filter on its loggers, installed when this module is imported, redacts the
+legacy ACL IDs (tokens) those lines may carry, as consulate's own records do.
+
 As :class:`~consulate.adapters.http.PooledTransport` does, each transport
 forgets its session (and so its pooled connections) in a child process after
 :func:`os.fork`: the child makes its own.
@@ -15,6 +19,7 @@ forgets its session (and so its pooled connections) in a child process after
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from collections.abc import Iterator, Mapping
@@ -26,8 +31,9 @@ import requests.adapters
 from consulate.adapters.errors import display_address, requests_error
 from consulate.adapters.tls import ServerNameAdapter, ca_location
 from consulate.adapters.transport import RawResponse, WireRequest
+from consulate.adapters.wire import redact_text
 
-__all__ = ['RequestsTransport', 'mocked']
+__all__ = ['RedactSecrets', 'RequestsTransport', 'mocked']
 
 _SESSION_SEND = requests.Session.send
 _ADAPTER_SEND = requests.adapters.HTTPAdapter.send
@@ -139,3 +145,45 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class RedactSecrets(logging.Filter):
+    """A logging filter that rewrites records naming a secret URL path (a legacy ACL's ID).
+
+    Installed on urllib3's loggers, whose records show each request line whole.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record's message in place; never drop it."""
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a record whose arguments do not fit its format
+            return True
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+#: The loggers urllib3 writes to (filters apply to a logger's own records only).
+URLLIB3_LOGGERS = (
+    'urllib3',
+    'urllib3.connection',
+    'urllib3.connectionpool',
+    'urllib3.poolmanager',
+    'urllib3.response',
+    'urllib3.util.retry',
+)
+
+
+def _install_redaction() -> None:
+    names = set(URLLIB3_LOGGERS) | {
+        name for name in logging.Logger.manager.loggerDict if name.startswith('urllib3.')
+    }
+    for name in sorted(names):
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactSecrets) for existing in logger.filters):
+            logger.addFilter(RedactSecrets())
+
+
+_install_redaction()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-__all__ = ['encode_query', 'merge_headers', 'redact_path', 'split_uri']
+__all__ = ['encode_query', 'merge_headers', 'redact_path', 'redact_text', 'split_uri']
 
 #: Routes whose last segment is a secret: in the legacy ACL API an ACL's ID is its token.
 _SECRET_ROUTES = ('/v1/acl/info/', '/v1/acl/clone/', '/v1/acl/destroy/')
+#: Those routes' secret segment anywhere in a text (a log line, a URL with a host).
+_SECRET_SEGMENT = re.compile(r'(/v1/acl/(?:info|clone|destroy)/)[^\s"\'?#&]+')
 
 
 def split_uri(uri: str) -> tuple[str, str, str]:
@@ -56,3 +59,10 @@ def redact_path(path: str) -> str:
             if path.startswith(route):
                 return f'{route}<redacted>'
     return path
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every legacy ACL ID (a token) in a URL path replaced, as :func:`redact_path` does."""
+    if '/v1/acl/' not in text:
+        return text
+    return _SECRET_SEGMENT.sub(r'\1<redacted>', text)

@@ -334,3 +334,35 @@ def test_only_false_turns_tls_verification_off(
     consul_agent: ConsulAgent, options: dict[str, Any]
 ) -> None:
     assert https_client(consul_agent, **options).status.leader()
+
+
+def test_legacy_acl_ids_are_in_no_log_record_through_a_proxy(
+    consul_acl_agent: ConsulAgent,
+    token: str,
+    proxy: RecordingProxy,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Through ``HTTP_PROXY`` requests go by requests and urllib3, whose DEBUG lines show each URL.
+
+    Every logger at DEBUG: neither the client's token nor a legacy ACL's ID
+    (itself a token, carried in the URL path) is in any record.
+    """
+    caplog.set_level(logging.DEBUG)  # every logger, every level
+    env = {'HTTP_PROXY': f'http://{proxy.addr}'}
+    consul = consulate.Consul(addr=consul_acl_agent.http_addr, token=token, env=env)
+    acl_id = consul.acl.create(f'secret-{uuid.uuid4().hex[:8]}')
+    copy = consul.acl.clone(acl_id)
+    assert consul.acl.info(acl_id)['ID'] == acl_id
+    assert consul.acl.destroy(copy) is True
+    assert consul.acl.destroy(acl_id) is True
+    with pytest.raises(exceptions.NotFound):
+        consul.acl.info(acl_id)
+    assert any(acl_id in seen.target for seen in proxy.seen)  # it did travel in the URL
+    urllib3_lines = [r.getMessage() for r in caplog.records if r.name.startswith('urllib3')]
+    assert any('/v1/acl/info/<redacted>' in line for line in urllib3_lines), urllib3_lines[:5]
+    for secret in (token, acl_id, copy):
+        assert secret not in caplog.text
+        for record in caplog.records:
+            assert secret not in record.getMessage()
+            assert secret not in repr(record.args)
+            assert secret not in (record.exc_text or '')
