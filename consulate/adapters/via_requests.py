@@ -108,6 +108,8 @@ class RequestsTransport:
                 )
             content = answer.content
         except (requests.RequestException, OSError) as error:
+            if request.path != request.target.split('?', 1)[0]:
+                _scrub(error, set())  # the URL in requests' messages carries a secret
             raise requests_error(error, self.address, request.method, request.path) from error
         return RawResponse(answer.status_code, answer.headers, content)
 
@@ -145,6 +147,24 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _scrub(error: BaseException, seen: set[int]) -> None:
+    """Redact secret URL paths in an exception of requests or urllib3, its causes and its URL.
+
+    They become the ``__cause__`` of consulate's exception, shown in tracebacks.
+    """
+    if id(error) in seen:
+        return
+    seen.add(id(error))
+    error.args = tuple(redact_text(arg) if isinstance(arg, str) else arg for arg in error.args)
+    if isinstance(getattr(error, 'url', None), str):
+        error.url = redact_text(error.url)  # type: ignore[attr-defined]
+    inner: list[object] = [*error.args, getattr(error, 'reason', None)]
+    inner += [error.__cause__, error.__context__]
+    for nested in inner:
+        if isinstance(nested, BaseException):
+            _scrub(nested, seen)
 
 
 class RedactSecrets(logging.Filter):

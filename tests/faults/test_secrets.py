@@ -366,3 +366,19 @@ def test_legacy_acl_ids_are_in_no_log_record_through_a_proxy(
             assert secret not in record.getMessage()
             assert secret not in repr(record.args)
             assert secret not in (record.exc_text or '')
+
+
+def test_legacy_acl_ids_are_in_no_traceback_when_the_proxy_is_down(token: str) -> None:
+    """requests' and urllib3's exceptions name the URL; as consulate's causes they are redacted."""
+    (port,) = free_ports(1)
+    env = {'HTTP_PROXY': f'http://127.0.0.1:{port}'}
+    consul = consulate.Consul(addr='127.0.0.1:8500', token=token, env=env)
+    acl_id = str(uuid.uuid4())
+    for call in (consul.acl.info, consul.acl.clone, consul.acl.destroy):
+        with pytest.raises(exceptions.ConnectError) as caught:
+            call(acl_id)
+        assert acl_id not in ''.join(traceback.format_exception(caught.value))
+        chain: BaseException | None = caught.value
+        while chain is not None:
+            assert acl_id not in repr(chain) and acl_id not in repr(chain.args)
+            chain = chain.__cause__ or chain.__context__
