@@ -99,8 +99,8 @@ class Consul:
     :param token_file: a file holding the ACL token (used when ``token`` is not given)
     :param timeout: seconds, or ``(connect, read)``; default ``(5, 30)``
     :param retries: how often to retry a request that could not be sent,
-        and a read answered with 429, 500, 502 or 504 (a write that may have
-        been sent is never retried)
+        and a read answered with 429, 500, 502 or 504 or whose connection
+        broke (a write that may have been sent is never retried)
     :param pool_size: idle connections kept for ordinary requests (default
         32: size it to the threads sharing the client); blocking queries,
         watches and streams use connections of their own, so they never
