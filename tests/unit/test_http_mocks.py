@@ -73,11 +73,9 @@ def test_the_pooled_transport_comes_back_when_the_mock_ends() -> None:
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, URL, json=ENTRY)
         assert consul.kv['app/flag'] == 'on'
-        assert all(
-            isinstance(t, RequestsTransport) for t in consul.adapter._mocked.values()
-        )
+        assert all(isinstance(t, RequestsTransport) for t in consul.adapter._mocked.values())
     # Nothing listens on port 1: the real transport is used again, and fails honestly.
-    with pytest.raises(exceptions.ConnectError, match='127.0.0.1:1'):
+    with pytest.raises(exceptions.ConnectError, match=r'127\.0\.0\.1:1'):
         consul.kv['app/flag']
     assert all(isinstance(t, PooledTransport) for t in consul.adapter._transports.values())
 
