@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent, ConsulCluster
+from tests.support.polling import eventually
 from tests.support.proxy import RecordingProxy
 
 pytestmark = pytest.mark.slow
@@ -45,12 +46,12 @@ def follower(cluster: ConsulCluster) -> Iterator[ConsulAgent]:
 
 def replicated(cluster: ConsulCluster, key: str, value: Any) -> None:
     """Wait until every running server has applied ``key = value`` (a stale read shows it)."""
-    deadline = time.monotonic() + 10
     for node in cluster.running():
         with node.client() as client:
-            while client.kv.get(key, consistency='stale') != value:
-                assert time.monotonic() < deadline, f'{key} never reached {node}'
-                time.sleep(0.02)
+            eventually(
+                lambda: client.kv.get(key, consistency='stale') == value,
+                what=f'{key} = {value!r} on {node}',
+            )
 
 
 def outage(consul: consulate.Consul, key: str, seconds: float = 20.0) -> Iterator[float]:
@@ -164,7 +165,7 @@ def test_a_watch_carries_on_to_the_final_value(
     thread = threading.Thread(target=follow)
     thread.start()
     try:
-        wait_for(lambda: seen == ['first'])
+        eventually(lambda: seen == ['first'])
         cluster.kill_leader()
         for _ in outage(consul, key):
             pass
@@ -178,13 +179,6 @@ def test_a_watch_carries_on_to_the_final_value(
     assert seen[0] == 'first' and seen[-1] == 'final'
     assert set(seen) <= {'first', 'second', 'final'}
     consul.kv.delete(key)
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
 
 
 def test_a_client_of_the_killed_server_fails_fast_and_works_after_its_restart(

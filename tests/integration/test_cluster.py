@@ -14,7 +14,9 @@ import pytest
 
 import consulate
 from consulate import exceptions
+from consulate.adapters import Response
 from consulate.testing import ConsulAgent, ConsulCluster
+from tests.support.polling import eventually
 
 
 @pytest.fixture(scope='module')
@@ -41,10 +43,7 @@ def written_everywhere(cluster: ConsulCluster, key: str, value: str) -> None:
         consul.kv[key] = value
     for node in cluster.running():
         with node.client(consistency='stale') as consul:
-            deadline = time.monotonic() + 10
-            while consul.kv.get(key) != value:
-                assert time.monotonic() < deadline, f'{node} never saw {key}'
-                time.sleep(0.05)
+            eventually(lambda: consul.kv.get(key) == value, what=f'{key} = {value!r} on {node}')
 
 
 def test_cluster_has_three_servers_and_one_leader(healthy: ConsulCluster) -> None:
@@ -84,15 +83,16 @@ def test_without_quorum_stale_reads_answer_and_say_there_is_no_leader(
     survivor, other = healthy.running()
     other.halt(kill=True)
     with survivor.client(consistency='stale') as stale, survivor.client() as consul:
-        deadline = time.monotonic() + 20
-        while True:
-            assert stale.kv.get(key) == 'still here'
+
+        def leaderless() -> Response | None:
+            assert stale.kv.get(key) == 'still here'  # every stale read answers meanwhile
             metadata = stale.kv.last_response
             assert metadata is not None
-            if metadata.known_leader is False:
-                break
-            assert time.monotonic() < deadline, 'the survivor never noticed the lost leader'
-            time.sleep(0.1)
+            return metadata if metadata.known_leader is False else None
+
+        metadata = eventually(
+            leaderless, timeout=20, interval=0.1, what='the survivor noticing the lost leader'
+        )
         assert metadata.last_contact is not None and metadata.last_contact > 0
         # The per-call mode reaches the same answer from a default client...
         assert consul.kv.get(key, consistency='stale') == 'still here'

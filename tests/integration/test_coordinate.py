@@ -19,6 +19,7 @@ import consulate
 from consulate import exceptions
 from consulate.api import txn
 from consulate.testing import ConsulAgent, consul_binary
+from tests.support.polling import eventually
 
 
 def coord(vec: list[float], height: float, adjustment: float = 0.0) -> dict[str, Any]:
@@ -28,16 +29,6 @@ def coord(vec: list[float], height: float, adjustment: float = 0.0) -> dict[str,
         'Adjustment': adjustment,
         'Height': height,
     }
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Call ``check`` until it returns something truthy (coordinate updates are batched)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
 
 
 def consul_rtt(agent: ConsulAgent, node_a: str, node_b: str) -> str:
