@@ -633,15 +633,13 @@ def test_connect_authorize_follows_the_intentions(consul: consulate.Consul) -> N
     assert allowed['Authorized'] is True  # no intention, and ACLs off: allowed by default
     intention = consul.connect.intentions.create(client, target, 'deny')
     try:
-        # the agent answers from its cache of intentions, refreshed by a blocking query
-        denied = eventually(
-            lambda: (
-                (answer := consul.agent.connect.authorize(target, leaf['ServiceURI']))
-                and answer['Authorized'] is False
-                and answer
-            )
-        )
-        assert 'intention' in denied['Reason']
+
+        def denied() -> dict[str, Any] | None:
+            # the agent answers from its cache of intentions, refreshed by a blocking query
+            answer = consul.agent.connect.authorize(target, leaf['ServiceURI'])
+            return answer if answer['Authorized'] is False else None
+
+        assert 'intention' in eventually(denied)['Reason']
     finally:
         consul.connect.intentions.delete(intention)
     with pytest.raises(exceptions.BadRequest, match='not a valid Connect identifier'):
