@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,8 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent, ConsulCluster
+from tests.support.agents import heal
+from tests.support.names import unique
 from tests.support.polling import eventually
 from tests.support.proxy import RecordingProxy
 
@@ -38,10 +39,7 @@ def follower(cluster: ConsulCluster) -> Iterator[ConsulAgent]:
     """A follower of a healthy cluster; the killed servers are restarted afterwards."""
     cluster.wait_for_leader()
     yield cluster.followers()[0]
-    stopped = [node for node in cluster.nodes if node.pid is None]
-    if stopped:
-        cluster.restart(*stopped)
-    cluster.wait_for_leader()
+    heal(cluster)
 
 
 def replicated(cluster: ConsulCluster, key: str, value: Any) -> None:
@@ -69,7 +67,7 @@ def outage(consul: consulate.Consul, key: str, seconds: float = 20.0) -> Iterato
 
 
 def test_reads_during_an_election(cluster: ConsulCluster, follower: ConsulAgent) -> None:
-    key = f'failover-{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     eager = follower.client()
     stale = follower.client(consistency='stale')
     eager.kv[key] = 'before'
@@ -90,12 +88,12 @@ def test_reads_during_an_election(cluster: ConsulCluster, follower: ConsulAgent)
 def test_a_read_with_retries_answers_once_a_leader_is_elected(
     cluster: ConsulCluster, follower: ConsulAgent
 ) -> None:
-    key = f'failover-{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     patient = follower.client(retries=10)
     patient.kv[key] = 'value'
     replicated(cluster, key, 'value')
     with RecordingProxy(follower.http_addr) as proxy:
-        through_proxy = consulate.Consul(addr=proxy.addr, env={}, retries=10)
+        through_proxy = proxy.client(retries=10)
         cluster.kill_leader()
         started = time.monotonic()
         assert through_proxy.kv.get(key) == 'value'  # no exception reaches the caller
@@ -108,13 +106,13 @@ def test_a_read_with_retries_answers_once_a_leader_is_elected(
 def test_writes_during_an_election_fail_and_are_never_replayed(
     cluster: ConsulCluster, follower: ConsulAgent
 ) -> None:
-    name = f'failover-{uuid.uuid4().hex[:8]}'
+    name = unique('failover')
     probe = follower.client()
     probe.kv[name] = 'probe'
     replicated(cluster, name, 'probe')
     outcomes: dict[str, str] = {}
     with RecordingProxy(follower.http_addr) as proxy:
-        writer = consulate.Consul(addr=proxy.addr, env={}, retries=5)
+        writer = proxy.client(retries=5)
         cluster.kill_leader()
         for number, _elapsed in enumerate(outage(probe, name)):
             session_name = f'{name}-{number}'
@@ -145,7 +143,7 @@ def test_writes_during_an_election_fail_and_are_never_replayed(
 def test_a_watch_carries_on_to_the_final_value(
     cluster: ConsulCluster, follower: ConsulAgent
 ) -> None:
-    key = f'failover-{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     consul = follower.client()
     consul.kv[key] = 'first'
     replicated(cluster, key, 'first')
@@ -186,7 +184,7 @@ def test_a_client_of_the_killed_server_fails_fast_and_works_after_its_restart(
 ) -> None:
     leader = cluster.leader()
     assert leader is not None
-    key = f'failover-{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     consul = leader.client(timeout=(1.0, 3.0))
     consul.kv[key] = 'kept'
     replicated(cluster, key, 'kept')

@@ -7,7 +7,6 @@ the whole module; each test leaves it with three servers and a leader.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,8 @@ import consulate
 from consulate import exceptions
 from consulate.adapters import Response
 from consulate.testing import ConsulAgent, ConsulCluster
+from tests.support.agents import heal
+from tests.support.names import unique
 from tests.support.polling import eventually
 
 
@@ -30,10 +31,7 @@ def healthy(cluster: ConsulCluster) -> Iterator[ConsulCluster]:
     """The cluster with a leader; servers a test stopped are restarted afterwards."""
     cluster.wait_for_leader()
     yield cluster
-    stopped = [node for node in cluster.nodes if node.pid is None]
-    if stopped:
-        cluster.restart(*stopped)
-    cluster.wait_for_leader()
+    heal(cluster)
 
 
 def written_everywhere(cluster: ConsulCluster, key: str, value: str) -> None:
@@ -56,7 +54,7 @@ def test_cluster_has_three_servers_and_one_leader(healthy: ConsulCluster) -> Non
 
 
 def test_stale_reads_answer_while_the_leader_is_lost(healthy: ConsulCluster) -> None:
-    key = f'failover/{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     written_everywhere(healthy, key, 'kept')
     follower = healthy.followers()[0]
     with follower.client(consistency='stale') as stale, follower.client() as default:
@@ -77,7 +75,7 @@ def test_stale_reads_answer_while_the_leader_is_lost(healthy: ConsulCluster) -> 
 def test_without_quorum_stale_reads_answer_and_say_there_is_no_leader(
     healthy: ConsulCluster,
 ) -> None:
-    key = f'quorum/{uuid.uuid4().hex[:8]}'
+    key = unique('quorum')
     written_everywhere(healthy, key, 'still here')
     healthy.kill_leader()
     survivor, other = healthy.running()
@@ -105,7 +103,7 @@ def test_without_quorum_stale_reads_answer_and_say_there_is_no_leader(
 def test_a_watch_on_a_follower_carries_on_across_a_leader_change(
     healthy: ConsulCluster,
 ) -> None:
-    key = f'watch/{uuid.uuid4().hex[:8]}'
+    key = unique('watch')
     written_everywhere(healthy, key, 'v1')
     follower: ConsulAgent = healthy.followers()[0]
     with follower.client() as consul:
@@ -133,7 +131,7 @@ def test_client_of_a_killed_agent_raises_a_connect_error(healthy: ConsulCluster)
 
 
 def test_restarted_leader_rejoins_with_its_data(healthy: ConsulCluster) -> None:
-    key = f'rejoin/{uuid.uuid4().hex[:8]}'
+    key = unique('rejoin')
     written_everywhere(healthy, key, 'durable')
     dead = healthy.kill_leader()
     healthy.wait_for_leader()
@@ -145,7 +143,7 @@ def test_restarted_leader_rejoins_with_its_data(healthy: ConsulCluster) -> None:
 
 
 def test_stale_mode_as_the_client_default(healthy: ConsulCluster) -> None:
-    key = f'default-stale/{uuid.uuid4().hex[:8]}'
+    key = unique('default-stale')
     written_everywhere(healthy, key, 'x')
     follower = healthy.followers()[0]
     with follower.client(consistency='stale') as consul:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ import consulate
 from consulate import exceptions
 from consulate.api import txn
 from consulate.testing import ConsulAgent, consul_binary
+from tests.support.names import unique
 from tests.support.polling import eventually
 
 
@@ -50,7 +50,7 @@ def fake_nodes(consul: consulate.Consul) -> Iterator[Callable[[dict[str, Any]], 
     names: list[str] = []
 
     def make(coordinate: dict[str, Any]) -> str:
-        name = f'coord-{uuid.uuid4().hex[:8]}'
+        name = unique('coord')
         consul.txn.execute([txn.node_set({'Node': name, 'Address': '192.0.2.1'})])
         names.append(name)
         consul.coordinate.update(name, coordinate)
@@ -87,7 +87,7 @@ def test_update_then_node_and_nodes(
 
 def test_node_without_coordinate_raises_not_found(consul: consulate.Consul) -> None:
     with pytest.raises(exceptions.NotFound, match='no coordinate'):
-        consul.coordinate.node(f'nobody-{uuid.uuid4().hex[:6]}')
+        consul.coordinate.node(unique('nobody'))
 
 
 def test_nodes_blocks_until_a_coordinate_changes(
@@ -155,4 +155,4 @@ def test_rtt_accepts_coordinates_and_mixes(
 
 def test_rtt_of_an_unknown_node_raises(consul: consulate.Consul, consul_agent: ConsulAgent) -> None:
     with pytest.raises(exceptions.NotFound, match='no coordinate'):
-        consul.coordinate.rtt(consul_agent.node_name, f'nobody-{uuid.uuid4().hex[:6]}')
+        consul.coordinate.rtt(consul_agent.node_name, unique('nobody'))
