@@ -338,7 +338,8 @@ class KV(Endpoint):
             return []
         decode = _stored_bytes if raw else self._decode
         with self._shaping(response):
-            return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
+            rows = _listing(response.json(), dict)
+            return [(row['Key'], row['Flags'], decode(row['Value'])) for row in rows]
 
     def _keys(self, prefix: str, separator: str | None = None, **query: Any) -> list[str]:
         params = {'keys': True, 'separator': separator}
@@ -346,7 +347,7 @@ class KV(Endpoint):
         if response.status_code == 404:
             return []
         with self._shaping(response):
-            return [str(key) for key in response.json()]
+            return _listing(response.json(), str)
 
     def _decode(self, value: str | None) -> Any:
         return decode_value(value, self._decode_json)
@@ -505,3 +506,10 @@ def _check_flags(flags: int) -> int:
             f'flags must be an integer from 0 to 2**64-1, not {flags!r}'
         )
     return flags
+
+
+def _listing(body: Any, item: type) -> list[Any]:
+    """A listing's JSON body: a list of ``item`` (a ``{}`` from a proxy is no empty listing)."""
+    if not isinstance(body, list) or not all(isinstance(entry, item) for entry in body):
+        raise TypeError(f'expected a JSON list of {item.__name__}, got {body!r:.40}')
+    return body
