@@ -193,7 +193,8 @@ def test_an_error_holds_what_it_was_given_and_nothing_else() -> None:
         'method': 'PUT',
         'path': '/v1/txn',
         'message': 'rpc error',
-    }  # no token, no headers, no query string to leak
+        'response': None,  # set by the wire path to the answer (its headers, never the request's)
+    }  # no token, no request headers, no query string to leak
     assert repr(error) == "ServerError(500, 'PUT', '/v1/txn', 'rpc error')"
 
 
@@ -279,3 +280,33 @@ def test_batch_failed_says_which_keys_may_have_been_written() -> None:
         'batch write stopped after 1 keys were written; 2 were not, 2 may have been: '
         'read timed out on PUT /v1/txn'
     )
+
+
+# -- error_for and RequestError ---------------------------------------------------------
+
+
+@pytest.mark.parametrize('status', [400, 401, 403, 404, 409, 418, 429, 500, 503])
+def test_error_for_builds_what_raise_for_status_raises(status: int) -> None:
+    error = exceptions.error_for(status, 'GET', '/v1/kv/a', b' the text\n')
+    assert type(error) is exceptions.exception_for(status)
+    assert (error.status_code, error.method, error.path, error.message) == (
+        status,
+        'GET',
+        '/v1/kv/a',
+        'the text',
+    )
+    with pytest.raises(type(error)) as caught:
+        exceptions.raise_for_status(status, 'GET', '/v1/kv/a', b' the text\n')
+    assert str(caught.value) == str(error)
+
+
+def test_a_request_error_says_whether_it_was_sent_and_may_have_been_applied() -> None:
+    assert exceptions.ConnectError('refused').sent is False  # nothing reached the agent
+    assert exceptions.TLSError('bad certificate').sent is False
+    assert exceptions.RequestTimeout('read timed out').sent is True
+    assert exceptions.RequestError('reset', sent=False).sent is False
+    error = exceptions.RequestTimeout('read timed out on PUT /v1/txn')
+    assert error.maybe_applied is False
+    assert str(error) == 'read timed out on PUT /v1/txn'
+    error.maybe_applied = True
+    assert str(error) == 'read timed out on PUT /v1/txn (the write may have been applied)'
