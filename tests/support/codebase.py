@@ -12,7 +12,7 @@ import ast
 import functools
 import itertools
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ __all__ = [
     'Module',
     'Send',
     'cycles',
+    'dispatches',
     'import_graph',
     'imports',
     'load',
@@ -29,10 +30,15 @@ __all__ = [
     'runtime_nodes',
     'sends',
     'top_imports',
+    'transport_classes',
 ]
 
 #: The libraries that speak HTTP.
 HTTP_LIBRARIES = ('requests', 'requests_unixsocket', 'urllib3')
+
+#: The methods that write a request with requests (Session.request/send, an
+#: adapter's send) or http.client (HTTPConnection.request/putrequest/endheaders).
+WIRE_METHODS = frozenset({'request', 'send', 'putrequest', 'endheaders'})
 
 #: requests' module-level functions that send a request.
 REQUESTS_API = frozenset({'request', 'get', 'options', 'head', 'post', 'put', 'patch', 'delete'})
@@ -324,26 +330,51 @@ def _requests_names(module: Module) -> tuple[set[str], set[str]]:
     return modules, functions
 
 
-def sends(module: Module) -> list[Send]:
-    """The calls in ``module`` that send a request on the network.
+def _calls(module: Module, chosen: Callable[[ast.Call], bool]) -> list[Send]:
+    """The ``chosen`` calls of ``module``, each with its enclosing function's qualified name."""
+    found = []
 
-    A call sends when it is
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                visit(child, child.name if function == '<module>' else f'{function}.{child.name}')
+                continue
+            if isinstance(child, ast.Call) and chosen(child):
+                found.append(Send(module, function, child))
+            visit(child, function)
+
+    visit(module.tree, '<module>')
+    return found
+
+
+def _speaks_http(module: Module) -> bool:
+    """Whether ``module`` imports requests, requests-unixsocket, urllib3 or http.client."""
+    for imported in imports(module, type_checking=True):
+        if imported.target.split('.')[0] in HTTP_LIBRARIES or imported.target == 'http.client':
+            return True
+        if imported.target == 'http' and 'client' in imported.names:
+            return True
+    return False
+
+
+def sends(module: Module) -> list[Send]:
+    """The calls in ``module`` that write a request on the network.
+
+    A call writes a request when it is
 
     1. a call of a method named ``urlopen`` (urllib3's pools and pool
        managers, ``urllib.request.urlopen``), anywhere;
     2. ``requests.get/post/put/delete/head/options/patch/request(...)``
        (also through ``requests.api`` or ``from requests import get``), anywhere;
-    3. in a module that imports requests, urllib3 or requests-unixsocket (only
-       such a module can hold a Session, a pool or a transport adapter), a call
-       of a method named ``request`` or ``send`` on anything but ``self`` or
-       ``cls`` (``self.session.request(...)``, ``adapter.send(...)``); a call on
-       ``self`` is the module's own code calling its own public path
+    3. in a module that imports requests, urllib3, requests-unixsocket or
+       http.client (only such a module can hold a Session, a pool, a transport
+       adapter or an HTTP connection), a call of a method named ``request``,
+       ``send``, ``putrequest`` or ``endheaders`` on anything but ``self`` or
+       ``cls`` (``session.send(...)``, ``connection.putrequest(...)``); a call
+       on ``self`` is the module's own code calling its own public path
        (``Request.get`` calling ``self.request``).
     """
-    speaks_http = any(
-        imported.target.split('.')[0] in HTTP_LIBRARIES
-        for imported in imports(module, type_checking=True)
-    )
+    speaks_http = _speaks_http(module)
     requests_modules, requests_functions = _requests_names(module)
 
     def sending(call: ast.Call) -> bool:
@@ -365,21 +396,41 @@ def sends(module: Module) -> list[Send]:
         ):
             return func.attr in REQUESTS_API
         on_self = isinstance(receiver, ast.Name) and receiver.id in ('self', 'cls')
-        return speaks_http and func.attr in ('request', 'send') and not on_self
+        return speaks_http and func.attr in WIRE_METHODS and not on_self
 
+    return _calls(module, sending)
+
+
+def transport_classes(module: Module) -> list[str]:
+    """The classes of ``module`` that implement the transport seam: ``send`` and ``close`` methods.
+
+    A ``typing.Protocol`` (the seam's own definition) is not an implementation.
+    """
     found = []
-
-    def visit(node: ast.AST, function: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                visit(child, child.name if function == '<module>' else f'{function}.{child.name}')
-                continue
-            if isinstance(child, ast.Call) and sending(child):
-                found.append(Send(module, function, child))
-            visit(child, function)
-
-    visit(module.tree, '<module>')
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if any(ast.unparse(base).split('.')[-1] == 'Protocol' for base in node.bases):
+            continue
+        methods = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+        if {'send', 'close'} <= methods:
+            found.append(node.name)
     return found
+
+
+def dispatches(module: Module) -> list[Send]:
+    """The calls of a ``send`` method on anything but ``self``/``cls``: a request handed to a transport.
+
+    (A generator's ``send`` would count too; consulate has none.)
+    """
+
+    def handing(call: ast.Call) -> bool:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr != 'send':
+            return False
+        return not (isinstance(func.value, ast.Name) and func.value.id in ('self', 'cls'))
+
+    return _calls(module, handing)
 
 
 # -- size -----------------------------------------------------------------------------

@@ -56,10 +56,35 @@ def http_imports(modules: dict[str, codebase.Module], allowed: str) -> list[str]
     ]
 
 
+def is_transport(module: codebase.Module) -> bool:
+    return bool(codebase.transport_classes(module))
+
+
 def senders(modules: dict[str, codebase.Module]) -> tuple[set[str], list[str]]:
-    """The functions that send requests (``path:Class.method``), and a line per sending call."""
-    found = [send for module in modules.values() for send in codebase.sends(module)]
+    """Outside the transport modules: the functions that send (``path:Class.method``), and the calls."""
+    found = [
+        send
+        for module in modules.values()
+        if not is_transport(module)
+        for send in dict.fromkeys(codebase.sends(module) + codebase.dispatches(module))
+    ]
     return {f'{send.module.where}:{send.function}' for send in found}, [f'  {s}' for s in found]
+
+
+def transport_writers(modules: dict[str, codebase.Module], home: str) -> list[str]:
+    """A report of the transport modules outside package ``home`` or writing in several functions."""
+    report = []
+    for name, module in modules.items():
+        if not is_transport(module):
+            continue
+        classes = ', '.join(codebase.transport_classes(module))
+        if name != home and not name.startswith(f'{home}.'):
+            report.append(f'  {module.where}: transports ({classes}) outside {home}')
+        writes = codebase.sends(module)
+        if len({send.function for send in writes}) > 1:
+            report.append(f'  {module.where} ({classes}) writes requests in several functions:')
+            report += [f'    {send}' for send in writes]
+    return report
 
 
 # -- a. no import cycle ---------------------------------------------------------------
@@ -133,32 +158,52 @@ def test_the_adapters_do_import_them() -> None:
 
 
 def test_exactly_one_function_sends_requests() -> None:
-    """Exactly one function in consulate/ puts requests on the network.
+    """Exactly one function in consulate/ sends every request; only transports lie below it.
 
-    The static rule (:func:`tests.support.codebase.sends`): a call sends a
-    request when it is
+    The static rule (:func:`tests.support.codebase.sends`): a call writes a
+    request on the network when it is
 
     1. a call of a method named ``urlopen`` (urllib3's pools and pool
        managers, ``urllib.request.urlopen``), anywhere;
     2. ``requests.get/post/put/delete/head/options/patch/request(...)``
        (also through ``requests.api`` or ``from requests import get``), anywhere;
-    3. in a module that imports requests, urllib3 or requests-unixsocket (only
-       such a module can hold a Session, a pool or a transport adapter), a call
-       of a method named ``request`` or ``send`` on anything but ``self`` or
-       ``cls`` (``self.session.request(...)``, ``adapter.send(...)``). A call
-       on ``self`` is the module's own code calling its own public path
-       (``Request.get`` calling ``self.request``), which is allowed.
+    3. in a module that imports requests, urllib3, requests-unixsocket or
+       http.client (only such a module can hold a Session, a pool, a transport
+       adapter or a connection), a call of a method named ``request``,
+       ``send``, ``putrequest`` or ``endheaders`` on anything but ``self`` or
+       ``cls`` (``self.session.request(...)``, ``connection.putrequest(...)``).
+       A call on ``self`` is the module's own code calling its own public
+       path (``Request.get`` calling ``self.request``), which is allowed.
 
-    Endpoints call their adapter's ``request`` from modules that import no
-    HTTP library (api/base.py): those calls go through the one path and are
-    not counted. Calls are grouped by their enclosing function (a method's
-    qualified name), so plain and streamed requests must share that function.
+    A call of a ``send`` method on anything but ``self`` (``transport.send(wire)``)
+    hands a request to a transport, and counts as sending too.
+
+    The transports (classes with ``send`` and ``close`` methods, the seam of
+    :mod:`consulate.adapters.transport`; a ``Protocol`` is not one) are the
+    only modules left out here; the next test holds them to their own rule.
+    Everywhere else, the sending calls must sit in one function (grouped by
+    the enclosing function's qualified name), so plain and streamed requests,
+    and every endpoint, go through it. Endpoints call their adapter's
+    ``request`` from modules that import no HTTP library (api/base.py): those
+    calls go through the one path and are not counted.
     """
     functions, listing = senders(consulate_modules())
     if not functions:
         pytest.fail('no function sends a request: the rule of this test no longer matches the code')
     if len(functions) > 1:
         fail(f'{len(functions)} functions send requests on the network; one must:', listing)
+
+
+def test_each_transport_writes_requests_in_one_function() -> None:
+    """A transport lives under consulate/adapters/ and writes a request in one function.
+
+    The calls counted are those of the rule above (urlopen, requests' API,
+    ``request/send/putrequest/endheaders`` on a session, adapter or connection).
+    """
+    fail(
+        'transports that break the seam:',
+        transport_writers(consulate_modules(), 'consulate.adapters'),
+    )
 
 
 # -- e. module size -------------------------------------------------------------------
@@ -245,6 +290,30 @@ BROKEN = {
             from pkg.api import kv  # a type-only import: no edge
     """,
     'exceptions.py': '',
+    'pooled.py': """
+        import http.client
+        from typing import Protocol
+
+        class Transport(Protocol):  # the seam itself: no transport
+            def send(self, request): ...
+            def close(self): ...
+
+        class Pooled:
+            def send(self, request):
+                connection = http.client.HTTPConnection('h')
+                if request.stream:
+                    connection.request('GET', request.target)  # a second way to write
+                    return connection.getresponse()
+                _write(connection, request)
+                return connection.getresponse()
+
+            def close(self):
+                pass
+
+        def _write(connection, request):
+            connection.putrequest(request.method, request.target)
+            connection.endheaders(request.body)
+    """,
     'wire.py': """
         import requests
         import urllib3
@@ -258,6 +327,9 @@ BROKEN = {
 
             def stream(self, method, url):
                 return self.session.request(method, url, stream=True)
+
+            def dispatch(self, wire):
+                return self.transport.send(wire)
 
         def version():
             from pkg import __version__  # upward, in a function
@@ -306,7 +378,7 @@ def test_the_cycle_rule_finds_cycles_through_functions_and_relative_imports(
     assert 'pkg/api/kv.py:2: from . import txn' in report
     assert 'pkg/api/txn.py:3: from pkg.api.kv import encode (in a function)' in report
     assert 'pkg -> pkg.client -> pkg.wire -> pkg' in report
-    assert 'pkg/wire.py:16: from pkg import __version__ (in a function)' in report
+    assert 'pkg/wire.py:19: from pkg import __version__ (in a function)' in report
     assert 'pkg.client -> pkg.api.kv' not in report  # TYPE_CHECKING only
     graph = codebase.import_graph(broken)
     assert set(graph['pkg.api.kv']) == {'pkg.api.txn', 'pkg.exceptions'}
@@ -318,7 +390,7 @@ def test_the_top_rule_finds_names_of_the_package_top(broken: dict[str, codebase.
     assert report == [
         '  pkg/api/health.py:3: from .. import exceptions, __version__   <- __version__',
         '  pkg/api/txn.py:5: pkg.Consul',
-        '  pkg/wire.py:16: from pkg import __version__ (in a function)   <- __version__',
+        '  pkg/wire.py:19: from pkg import __version__ (in a function)   <- __version__',
     ]
 
 
@@ -335,8 +407,10 @@ def test_the_send_rule_finds_each_way_to_the_network(broken: dict[str, codebase.
     assert functions == {
         'pkg/wire.py:Wire.request',
         'pkg/wire.py:Wire.stream',
+        'pkg/wire.py:Wire.dispatch',
         'pkg/api/health.py:check',
     }
+    assert '  pkg/wire.py:16: self.transport.send(...) in Wire.dispatch' in listing
     assert '  pkg/wire.py:10: self.pool.urlopen(...) in Wire.request' in listing
     assert '  pkg/wire.py:13: self.session.request(...) in Wire.stream' in listing
     assert '  pkg/api/health.py:7: get(...) in check' in listing
@@ -346,3 +420,17 @@ def test_the_size_rule_accepts_a_reason_in_the_docstring(
     broken: dict[str, codebase.Module],
 ) -> None:
     assert codebase.oversized(broken, 400) == ['  pkg/api/long.py: 401 lines']
+
+
+def test_the_transport_rule_finds_a_second_way_inside_a_transport(
+    broken: dict[str, codebase.Module],
+) -> None:
+    assert codebase.transport_classes(broken['pkg.pooled']) == ['Pooled']
+    report = transport_writers(broken, 'pkg.adapters')
+    assert report == [
+        '  pkg/pooled.py: transports (Pooled) outside pkg.adapters',
+        '  pkg/pooled.py (Pooled) writes requests in several functions:',
+        '    pkg/pooled.py:13: connection.request(...) in Pooled.send',
+        '    pkg/pooled.py:22: connection.putrequest(...) in _write',
+        '    pkg/pooled.py:23: connection.endheaders(...) in _write',
+    ]
