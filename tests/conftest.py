@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -45,7 +44,7 @@ def acl_consul(consul_acl_agent: ConsulAgent) -> Iterator[consulate.Consul]:
 @pytest.fixture
 def prefix(consul_agent: ConsulAgent) -> Iterator[str]:
     """A KV prefix no other test uses; everything under it is deleted afterwards."""
-    name = f'test-{uuid.uuid4().hex[:12]}'
+    name = unique('test')
     yield name
     with consul_agent.client() as client:
         client.kv.delete(name, recurse=True)

@@ -321,7 +321,8 @@ class KV(Endpoint):
             return []
         decode = stored_bytes if raw else self._decode
         with self._shaping(response):
-            return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
+            rows = _listing(response.json(), dict)
+            return [(row['Key'], row['Flags'], decode(row['Value'])) for row in rows]
 
     def _keys(self, prefix: str, separator: str | None = None, **query: Any) -> list[str]:
         params = {'keys': True, 'separator': separator}
@@ -329,7 +330,7 @@ class KV(Endpoint):
         if response.status_code == 404:
             return []
         with self._shaping(response):
-            return [str(key) for key in response.json()]
+            return _listing(response.json(), str)
 
     def _decode(self, value: str | None) -> Any:
         return decode_value(value, self._context.decode_json)
@@ -377,3 +378,10 @@ class KV(Endpoint):
         if not ops:
             return 0
         return self._child(txn.Txn).execute_batches(ops)
+
+
+def _listing(body: Any, item: type) -> list[Any]:
+    """A listing's JSON body: a list of ``item`` (a ``{}`` from a proxy is no empty listing)."""
+    if not isinstance(body, list) or not all(isinstance(entry, item) for entry in body):
+        raise TypeError(f'expected a JSON list of {item.__name__}, got {body!r:.40}')
+    return body

@@ -21,6 +21,7 @@ from consulate import exceptions
 from consulate.api.acl import ACL
 from consulate.testing import ConsulAgent
 from tests.support.names import unique
+from tests.support.polling import eventually
 
 Call = Callable[[consulate.Consul], Any]
 
@@ -207,10 +208,9 @@ def test_rules_translation(acl_consul: consulate.Consul, cleanup: list[Any]) -> 
     acl_id = acl_consul.acl.create('translate me', rules=legacy)
     cleanup.append(lambda: acl_consul.acl.destroy(acl_id))
     # Consul gives a legacy token its AccessorID a moment after creating it
-    deadline = time.monotonic() + 10
-    while not (accessor := _accessor_of(acl_consul, 'translate me')):
-        assert time.monotonic() < deadline, 'the legacy token got no AccessorID'
-        time.sleep(0.05)
+    accessor = eventually(
+        lambda: _accessor_of(acl_consul, 'translate me'), what="the legacy token's AccessorID"
+    )
     assert 'key_prefix "app/"' in acl_consul.acl.translate_token_rules(accessor)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -11,11 +10,12 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
 
 
 @pytest.fixture
 def service(consul: consulate.Consul) -> Iterator[str]:
-    name = f'chain-{uuid.uuid4().hex[:8]}'
+    name = unique('chain')
     yield name
     consul.config.delete('service-resolver', name)
     consul.config.delete('service-defaults', name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
 
@@ -12,11 +11,12 @@ import consulate
 from consulate import exceptions
 from consulate.api.lock import LOCK_FLAGS
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
 
 
 @pytest.fixture
 def name() -> str:
-    return f'test-{uuid.uuid4().hex[:12]}'
+    return unique('test')
 
 
 def sessions(consul: consulate.Consul) -> set[str]:

@@ -26,7 +26,7 @@ def proxy(consul_agent: ConsulAgent) -> Iterator[RecordingProxy]:
 @pytest.fixture
 def counted(proxy: RecordingProxy) -> Iterator[consulate.Consul]:
     """A client whose every request goes through ``proxy``."""
-    with consulate.Consul(addr=proxy.addr, env={}) as client:
+    with proxy.client() as client:
         yield client
 
 
