@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from consulate.api.partition import Partitions
     from consulate.api.peering import Peerings
     from consulate.api.query import Query
+    from consulate.api.semaphore import Semaphore
     from consulate.api.session import Session
     from consulate.api.snapshot import Snapshot
     from consulate.api.status import Status
@@ -240,7 +241,20 @@ class Consul:
         """
         from consulate.api.lock import Lock
 
-        return self._endpoint(Lock, session=self.session)
+        return self._endpoint(Lock, session=self.session, kv=self.kv, transactions=self.txn)
+
+    @cached_property
+    def semaphore(self) -> Semaphore:
+        """Semaphores on KV prefixes (:class:`consulate.api.semaphore.Semaphore`).
+
+        ::
+
+            with consul.semaphore.acquire('jobs/reindex', 2, blocking=True):
+                ...  # at most two holders at once, ``consul lock -n 2`` included
+        """
+        from consulate.api.semaphore import Semaphore
+
+        return self._endpoint(Semaphore, session=self.session, kv=self.kv, transactions=self.txn)
 
     @cached_property
     def session(self) -> Session:
