@@ -93,9 +93,11 @@ class Lock(Endpoint):
         **options: Any,
     ) -> None:
         super().__init__(uri, adapter, datacenter, token, **options)
-        self._session = session or Session(uri, adapter, datacenter, token, **options)
-        self._kv = kv or KV(uri, adapter, datacenter, token, **options)
-        self._transactions = transactions or txn.Txn(uri, adapter, datacenter, token, **options)
+        # Not ``kv or KV(...)``: a KV is falsy when the store is empty (it has a __len__).
+        endpoint = (uri, adapter, datacenter, token)
+        self._session = Session(*endpoint, **options) if session is None else session
+        self._kv = KV(*endpoint, **options) if kv is None else kv
+        self._transactions = txn.Txn(*endpoint, **options) if transactions is None else transactions
         self.prefix = prefix
 
     @property
