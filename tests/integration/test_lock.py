@@ -407,3 +407,16 @@ def test_a_failing_renewal_loses_the_lock(consul_agent: ConsulAgent, name: str) 
             held.release()
             assert calls.seen == [False]
     eventually(lambda: not hold_threads(), timeout=10.0)
+
+
+@pytest.mark.slow
+def test_the_lock_delay_of_a_dead_holder_is_honoured(consul: consulate.Consul, name: str) -> None:
+    dead = consul.lock.acquire(name, delay='2s')
+    consul.session.destroy(dead.session_id)  # it ends without releasing the lock
+    started = time.monotonic()
+    with pytest.raises(exceptions.LockFailure, match='lock-delay'):
+        consul.lock.acquire(name)
+    with consul.lock.acquire(name, blocking=True, timeout=20) as held:
+        assert 1.5 < time.monotonic() - started < 10
+        assert consul.kv.get_record(held.key)['Session'] == held.session_id
+    dead.release()
