@@ -234,6 +234,8 @@ class Waiting:
 
         Renews the session first when half its TTL has passed, so a long
         wait never lets it expire.
+
+        :raises consulate.exceptions.LockFailure: the session ended while it waited
         """
         if not self._blocking:
             return None
@@ -242,6 +244,12 @@ class Waiting:
         if remaining <= 0:
             return None
         if now - self._renewed >= self._ttl / 2:
-            self._session.renew(self._session_id)
+            try:
+                self._session.renew(self._session_id)
+            except exceptions.NotFound:
+                raise exceptions.LockFailure(
+                    'the session ended (destroyed, or invalidated by a health check) while '
+                    'it waited'
+                ) from None
             self._renewed = now
         return min(remaining, MAX_WAIT, self._ttl / 2)

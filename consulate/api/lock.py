@@ -104,6 +104,7 @@ class Lock(Endpoint):
     def key(self) -> str | None:
         """The key of the lock this thread took last and still holds, or None."""
         stack: list[HeldLock] = getattr(self._local, 'held', [])
+        stack[:] = [held for held in stack if held.held]  # released elsewhere, or lost
         return stack[-1].key if stack else None
 
     def acquire(
@@ -185,7 +186,11 @@ class Lock(Endpoint):
             except exceptions.NotFound:
                 continue  # the session ended after the read: read the key again
             return LockHolder(
-                full_key, session_id, str(info.get('Node')), record['Value'], record['LockIndex']
+                full_key,
+                session_id,
+                str(info.get('Node') or ''),
+                record['Value'],
+                record['LockIndex'],
             )
         return None
 

@@ -420,3 +420,16 @@ def test_the_lock_delay_of_a_dead_holder_is_honoured(consul: consulate.Consul, n
         assert 1.5 < time.monotonic() - started < 10
         assert consul.kv.get_record(held.key)['Session'] == held.session_id
     dead.release()
+
+
+def test_on_lost_may_release_the_lock(consul: consulate.Consul, name: str) -> None:
+    box: list[HeldLock] = []
+    calls = Calls(lambda: box[0].release())
+    held = consul.lock.acquire(name, on_lost=calls)
+    box.append(held)
+    assert consul.lock.key == held.key
+    consul.session.destroy(held.session_id)
+    eventually(calls.called.is_set, timeout=2.0)
+    eventually(lambda: not hold_threads(), timeout=10.0)
+    assert consul.lock.key is None  # released in the monitor thread, not this one
+    assert held.key not in consul.kv or consul.kv.get_record(held.key).get('Session') is None
