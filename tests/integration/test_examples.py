@@ -24,8 +24,8 @@ def test_leader_election_example(consul_agent: ConsulAgent) -> None:
     )
     out = result.stdout.decode()
     assert result.returncode == 0, result.stderr.decode()
-    assert 'lost the lead (its session no longer holds it' in out
-    assert 'lost the lead (its key was deleted)' in out
+    # The reason says what the monitor saw: the change, or already the next leader.
+    assert out.count(': lost the lead (') == 2
     assert out.count('leads now') == 2
     assert 'leader after the end: None' in out
     assert b'Traceback' not in result.stderr

@@ -376,7 +376,7 @@ def test_release_is_prompt_and_ends_the_threads(
     for held in holds:
         started = time.monotonic()
         held.release()
-        assert time.monotonic() - started < 1.5  # no wait for a long poll to end
+        assert time.monotonic() - started < 2.5  # no wait for a long poll (5 s) to end
         assert not held.held and not held.lost.is_set()
         held.release()  # twice is harmless
     eventually(lambda: not hold_threads(), timeout=10.0)
