@@ -137,12 +137,14 @@ def run_command(
         the lock was lost while it ran (the command is stopped, status 1)
     """
     environment = {**os.environ, **env} if env else None
-    try:
-        process = subprocess.Popen(command, env=environment)
-    except OSError as exc:
-        code = 127 if isinstance(exc, FileNotFoundError) else 126
-        raise CliError(f'cannot run {command[0]!r}: {exc.strerror}', code) from None
-    with _signals_forwarded(process) as shutdown:
+    # Forward signals from before the start: one arriving meanwhile stops the command at once.
+    with _signals_forwarded() as shutdown:
+        try:
+            process = subprocess.Popen(command, env=environment)
+        except OSError as exc:
+            code = 127 if isinstance(exc, FileNotFoundError) else 126
+            raise CliError(f'cannot run {command[0]!r}: {exc.strerror}', code) from None
+        shutdown.attach(process)
         while True:
             try:
                 status = process.wait(timeout=POLL)
@@ -243,9 +245,9 @@ def _signals_raise() -> Iterator[None]:
 
 
 @contextmanager
-def _signals_forwarded(process: subprocess.Popen[bytes]) -> Iterator[_Shutdown]:
-    """While the block runs, SIGINT, SIGTERM and SIGHUP ask ``process`` to stop (SIGTERM)."""
-    shutdown = _Shutdown(process)
+def _signals_forwarded() -> Iterator[_Shutdown]:
+    """While the block runs, SIGINT, SIGTERM and SIGHUP ask the command to stop (SIGTERM)."""
+    shutdown = _Shutdown()
 
     def forward(signum: int, frame: FrameType | None) -> None:
         shutdown.request()
@@ -261,20 +263,28 @@ def _signals_forwarded(process: subprocess.Popen[bytes]) -> Iterator[_Shutdown]:
 class _Shutdown:
     """Stop a command as ``consul lock`` does: SIGTERM, then SIGKILL after a grace period."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
         self.since: float | None = None
+
+    def attach(self, process: subprocess.Popen[bytes]) -> None:
+        """The command has started: send it the SIGTERM asked for before, if any."""
+        self.process = process
+        if self.since is not None:
+            process.send_signal(signal.SIGTERM)
 
     def request(self) -> None:
         """Send SIGTERM (once) and start the grace period."""
         if self.since is None:
             self.since = time.monotonic()
-            if self.process.returncode is None:
+            if self.process is not None and self.process.returncode is None:
                 self.process.send_signal(signal.SIGTERM)
 
     def enforce(self) -> None:
         """Send SIGKILL once the grace period is over and the command still runs."""
-        if self.since is not None and time.monotonic() - self.since > KILL_GRACE:
+        if self.process is None or self.since is None:
+            return
+        if time.monotonic() - self.since > KILL_GRACE:
             self.process.kill()
 
 
