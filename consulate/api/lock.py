@@ -32,7 +32,7 @@ from consulate import exceptions
 from consulate.api import txn
 from consulate.api.base import Endpoint, duration, duration_seconds
 from consulate.api.hold import MONITOR_WAIT, Hold, LostCallback, Waiting
-from consulate.api.kv import KV, key_path
+from consulate.api.kv import KV, key_path, quote_key
 from consulate.api.session import Session
 
 if TYPE_CHECKING:
@@ -196,7 +196,9 @@ class Lock(Endpoint):
 
     def _full_key(self, key: str) -> str:
         prefix = self.prefix.strip('/')
-        return key_path(f'{prefix}/{key.lstrip("/")}' if prefix else key)
+        full_key = key_path(f'{prefix}/{key.lstrip("/")}' if prefix else key)
+        quote_key(full_key)  # the key is watched through URLs: refuse one a URL cannot carry
+        return full_key
 
     def _read(self, key: str, index: int = 0, wait: float | None = None) -> _Seen:
         """Read the lock key (blocking past ``index`` when ``wait`` is given)."""

@@ -37,7 +37,7 @@ from consulate import exceptions
 from consulate.api import txn
 from consulate.api.base import Endpoint, duration, duration_seconds
 from consulate.api.hold import MONITOR_WAIT, Hold, LostCallback, Waiting
-from consulate.api.kv import KV, key_path
+from consulate.api.kv import KV, key_path, quote_key
 from consulate.api.session import Session
 
 if TYPE_CHECKING:
@@ -304,7 +304,9 @@ def _encode(limit: int, holders: set[str]) -> bytes:
 
 def _prefix(prefix: str) -> str:
     """The prefix as stored: checked, without a leading or trailing ``/``."""
-    return key_path(prefix).rstrip('/')
+    path = key_path(prefix).rstrip('/')
+    quote_key(path)  # it is read through URLs: refuse one a URL cannot carry
+    return path
 
 
 class HeldSlot(Hold):
