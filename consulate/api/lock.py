@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api import txn
-from consulate.api.base import Endpoint, duration, duration_seconds
+from consulate.api.base import Context, Endpoint, duration, duration_seconds
 from consulate.api.hold import MONITOR_WAIT, Hold, LostCallback, Waiting
-from consulate.api.kv import KV, key_path, quote_key
+from consulate.api.kv import KV
 from consulate.api.session import Session
+from consulate.api.values import key_path, quote_key
 
 if TYPE_CHECKING:
     from consulate.adapters import Request
@@ -81,8 +82,8 @@ class Lock(Endpoint):
 
     def __init__(
         self,
-        uri: str,
-        adapter: Request,
+        uri: str | Context,
+        adapter: Request | None,
         datacenter: str | None = None,
         token: str | None = None,
         *,
@@ -93,11 +94,10 @@ class Lock(Endpoint):
         **options: Any,
     ) -> None:
         super().__init__(uri, adapter, datacenter, token, **options)
-        # Not ``kv or KV(...)``: a KV is falsy when the store is empty (it has a __len__).
-        endpoint = (uri, adapter, datacenter, token)
-        self._session = Session(*endpoint, **options) if session is None else session
-        self._kv = KV(*endpoint, **options) if kv is None else kv
-        self._transactions = txn.Txn(*endpoint, **options) if transactions is None else transactions
+        # Not ``kv or ...``: a KV is falsy when the store is empty (it has a __len__).
+        self._session = self._child(Session) if session is None else session
+        self._kv = self._child(KV) if kv is None else kv
+        self._transactions = self._child(txn.Txn) if transactions is None else transactions
         self.prefix = prefix
 
     @property
