@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from consulate.api.partition import Partitions
     from consulate.api.peering import Peerings
     from consulate.api.query import Query
+    from consulate.api.semaphore import Semaphore
     from consulate.api.session import Session
     from consulate.api.snapshot import Snapshot
     from consulate.api.status import Status
@@ -265,7 +266,24 @@ class Consul:
         """
         from consulate.api.lock import Lock
 
-        return Lock(self._context, self._adapter, session=self.session)
+        return Lock(
+            self._context, self._adapter, session=self.session, kv=self.kv, transactions=self.txn
+        )
+
+    @cached_property
+    def semaphore(self) -> Semaphore:
+        """Semaphores on KV prefixes (:class:`consulate.api.semaphore.Semaphore`).
+
+        ::
+
+            with consul.semaphore.acquire('jobs/reindex', 2, blocking=True):
+                ...  # at most two holders at once, ``consul lock -n 2`` included
+        """
+        from consulate.api.semaphore import Semaphore
+
+        return Semaphore(
+            self._context, self._adapter, session=self.session, kv=self.kv, transactions=self.txn
+        )
 
     @cached_property
     def session(self) -> Session:

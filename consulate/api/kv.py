@@ -294,6 +294,40 @@ class KV(Endpoint):
         query: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': consistency}
         return self._records(key or '', raw=raw, **query)
 
+    def entries(
+        self,
+        prefix: str = '',
+        *,
+        raw: bool = False,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return the whole entry of every key under ``prefix``, as :meth:`get_record` returns one.
+
+        One ``GET /v1/kv/:prefix?recurse``. Each entry has ``Key``, ``Flags``,
+        ``Value``, ``LockIndex``, ``CreateIndex``, ``ModifyIndex`` and, while
+        a session holds the key, ``Session``. A prefix no key starts with
+        gives an empty list.
+
+        :param raw: give each ``Value`` as the exact stored ``bytes`` (``b''``
+            for an empty value), never decoded
+        :param index: block until the prefix's index passes this one (a blocking query)
+        :param wait: the longest time to block, seconds or a duration string
+        """
+        url = self._url_for_prefix(prefix)
+        query: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': consistency}
+        response = self._get(url, {'recurse': True}, allow_404=True, **query)
+        if response.status_code == 404:
+            return []
+        decode = stored_bytes if raw else self._decode
+        with self._shaping(response):
+            entries = [dict(row) for row in response.json()]
+            for entry in entries:
+                entry['Key'], entry['Flags']
+                entry['Value'] = decode(entry['Value'])
+        return entries
+
     # -- helpers -----------------------------------------------------------------
 
     def _key_url(self, item: str) -> str:

@@ -14,7 +14,6 @@ import argparse
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from types import FrameType
 from typing import Any
 
 from consulate import exceptions
-from consulate.api.lock import LOCK_FLAGS, HeldLock
+from consulate.api.lock import HeldLock
 from consulate.cli.output import EXIT_USAGE, CliError, error
 from consulate.client import Consul
 
@@ -112,12 +111,15 @@ def lock(consul: Consul, args: argparse.Namespace) -> int:
     key = f'{prefix}/.lock'
     consul.lock.prefix = ''
     with _signals_raise():
-        _check_lock_key(consul, key)
         timeout = args.timeout or None
         try:
             held = consul.lock.acquire(key, blocking=True, timeout=timeout)
         except exceptions.LockFailure:
             raise CliError(f'the lock {key!r} was not free within {args.timeout:g}s') from None
+        except exceptions.LockConflict:
+            raise CliError(
+                f'{key!r} exists and is not a lock (is it a "consul lock -n" semaphore?)'
+            ) from None
         with held:
             return run_command(consul, command, held, {'CONSUL_LOCK_HELD': 'true'})
 
@@ -127,29 +129,29 @@ def run_command(
 ) -> int:
     """Run ``command`` while ``held`` is held; return its exit status (128+N for signal N).
 
-    The lock's key is watched with blocking queries while the command runs,
-    as ``consul lock`` does: if another session takes it, it is deleted, or
-    the session cannot be renewed, the command is stopped.
+    As with ``consul lock``, the command is stopped when the lock is lost
+    (``held.lost``: another session took the key, it was deleted, or the
+    session was destroyed, invalidated or could not be renewed).
 
     :raises CliError: the command cannot be started (status 127 or 126), or
         the lock was lost while it ran (the command is stopped, status 1)
     """
     environment = {**os.environ, **env} if env else None
-    try:
-        process = subprocess.Popen(command, env=environment)
-    except OSError as exc:
-        code = 127 if isinstance(exc, FileNotFoundError) else 126
-        raise CliError(f'cannot run {command[0]!r}: {exc.strerror}', code) from None
-    watch = _LockWatch(consul, held)
-    watch.start()
-    with _signals_forwarded(process) as shutdown:
+    # Forward signals from before the start: one arriving meanwhile stops the command at once.
+    with _signals_forwarded() as shutdown:
+        try:
+            process = subprocess.Popen(command, env=environment)
+        except OSError as exc:
+            code = 127 if isinstance(exc, FileNotFoundError) else 126
+            raise CliError(f'cannot run {command[0]!r}: {exc.strerror}', code) from None
+        shutdown.attach(process)
         while True:
             try:
                 status = process.wait(timeout=POLL)
                 break
             except subprocess.TimeoutExpired:
                 shutdown.enforce()
-                if not held.held or watch.lost.is_set():
+                if held.lost.is_set():
                     _stop(process)
                     raise CliError(
                         f'lost the lock {held.key!r} while {command[0]!r} ran; it was stopped'
@@ -207,16 +209,6 @@ def _ran_recently(consul: Consul, key: str, interval: float) -> bool:
     return False
 
 
-def _check_lock_key(consul: Consul, key: str) -> None:
-    """Refuse a key that exists without the lock flags (a ``consul lock -n`` semaphore...)."""
-    try:
-        record = consul.kv.get_record(key)
-    except exceptions.KeyNotFound:
-        return
-    if record.get('Flags') != LOCK_FLAGS:
-        raise CliError(f'{key!r} exists and is not a lock (is it a "consul lock -n" semaphore?)')
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM, then SIGKILL after :data:`KILL_GRACE` seconds."""
     process.terminate()
@@ -225,44 +217,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-class _LockWatch(threading.Thread):
-    """Follow the lock's key with blocking queries; set :attr:`lost` when it is no longer ours."""
-
-    #: Failed reads in a row tolerated (one second apart) before the lock counts as lost.
-    RETRIES = 3
-
-    def __init__(self, consul: Consul, held: HeldLock) -> None:
-        super().__init__(name=f'consulate-lock-watch {held.key}', daemon=True)
-        self.consul = consul
-        self.held = held
-        self.lost = threading.Event()
-
-    def run(self) -> None:
-        index: int | None = None
-        failures = 0
-        while self.held.held:
-            try:
-                record = self.consul.kv.get_record(
-                    self.held.key, index=index, wait='10s', consistency='consistent'
-                )
-            except exceptions.KeyNotFound:
-                break
-            except exceptions.ConsulateException:
-                failures += 1
-                if failures > self.RETRIES:
-                    break
-                time.sleep(1.0)
-                index = None
-                continue
-            failures = 0
-            if record.get('Session') != self.held.session_id:
-                break
-            response = self.consul.kv.last_response
-            index = response.index if response is not None else None
-        if self.held.held:
-            self.lost.set()
 
 
 class _Terminated(BaseException):
@@ -291,9 +245,9 @@ def _signals_raise() -> Iterator[None]:
 
 
 @contextmanager
-def _signals_forwarded(process: subprocess.Popen[bytes]) -> Iterator[_Shutdown]:
-    """While the block runs, SIGINT, SIGTERM and SIGHUP ask ``process`` to stop (SIGTERM)."""
-    shutdown = _Shutdown(process)
+def _signals_forwarded() -> Iterator[_Shutdown]:
+    """While the block runs, SIGINT, SIGTERM and SIGHUP ask the command to stop (SIGTERM)."""
+    shutdown = _Shutdown()
 
     def forward(signum: int, frame: FrameType | None) -> None:
         shutdown.request()
@@ -309,20 +263,28 @@ def _signals_forwarded(process: subprocess.Popen[bytes]) -> Iterator[_Shutdown]:
 class _Shutdown:
     """Stop a command as ``consul lock`` does: SIGTERM, then SIGKILL after a grace period."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
         self.since: float | None = None
+
+    def attach(self, process: subprocess.Popen[bytes]) -> None:
+        """The command has started: send it the SIGTERM asked for before, if any."""
+        self.process = process
+        if self.since is not None:
+            process.send_signal(signal.SIGTERM)
 
     def request(self) -> None:
         """Send SIGTERM (once) and start the grace period."""
         if self.since is None:
             self.since = time.monotonic()
-            if self.process.returncode is None:
+            if self.process is not None and self.process.returncode is None:
                 self.process.send_signal(signal.SIGTERM)
 
     def enforce(self) -> None:
         """Send SIGKILL once the grace period is over and the command still runs."""
-        if self.since is not None and time.monotonic() - self.since > KILL_GRACE:
+        if self.process is None or self.since is None:
+            return
+        if time.monotonic() - self.since > KILL_GRACE:
             self.process.kill()
 
 

@@ -154,11 +154,21 @@ def test_lock_holds_prefix_dot_lock_like_consul_lock(
 
 
 def test_lock_is_released_on_sigint(
-    consul: consulate.Consul, consul_agent: ConsulAgent, lock_name: str
+    consul: consulate.Consul, consul_agent: ConsulAgent, lock_name: str, tmp_path: Path
 ) -> None:
-    process = start_cli('lock', lock_name, '--', 'sleep', '30', addr=consul_agent.http_addr)
+    started = tmp_path / 'started'
+    process = start_cli(
+        'lock',
+        lock_name,
+        '--',
+        'sh',
+        '-c',
+        f'touch {started}; exec sleep 30',
+        addr=consul_agent.http_addr,
+    )
     try:
-        eventually(lambda: lock_holder(consul, f'{lock_name}/.lock'))
+        eventually(started.exists)  # the command runs (the lock is held before it starts)
+        assert lock_holder(consul, f'{lock_name}/.lock')
         process.send_signal(signal.SIGINT)
         # As with consul lock, the command is sent SIGTERM: its status is passed on.
         assert process.wait(timeout=10) == 128 + signal.SIGTERM

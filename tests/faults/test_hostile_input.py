@@ -163,6 +163,8 @@ def test_a_lock_on_a_key_consul_would_refuse_leaves_nothing_behind(
     sessions = {session['ID'] for session in consul.session.list()}
     with pytest.raises(exceptions.ValidationError, match='KV key'):
         consul.lock.acquire(f'{prefix}/{name}')
+    with pytest.raises(exceptions.ValidationError, match='KV key'):
+        consul.semaphore.acquire(f'{prefix}/{name}', 2)
     assert {session['ID'] for session in consul.session.list()} <= sessions
     assert consul.kv.records(consul.lock.prefix, raw=True) == [] or all(
         prefix not in key for key, _flags, _value in consul.kv.records(consul.lock.prefix)

@@ -279,6 +279,27 @@ def test_blocking_get_returns_after_a_change(consul: consulate.Consul, prefix: s
     assert consul.kv.last_response.index == index
 
 
+def test_entries_give_every_field_and_block(consul: consulate.Consul, prefix: str) -> None:
+    assert consul.kv.entries(f'{prefix}/') == []
+    session = consul.session.create(ttl='10s', delay='0s')
+    try:
+        consul.kv.set_record(f'{prefix}/a', 7, {'n': 1})
+        consul.kv.acquire_lock(f'{prefix}/b', session, b'\xff')
+        entries = {entry['Key']: entry for entry in consul.kv.entries(f'{prefix}/')}
+        assert set(entries) == {f'{prefix}/a', f'{prefix}/b'}
+        assert (entries[f'{prefix}/a']['Flags'], entries[f'{prefix}/a']['Value']) == (7, {'n': 1})
+        assert 'Session' not in entries[f'{prefix}/a']
+        assert entries[f'{prefix}/b']['Session'] == session
+        assert entries[f'{prefix}/b']['LockIndex'] == 1
+        raw_values = {e['Key']: e['Value'] for e in consul.kv.entries(prefix, raw=True)}
+        assert raw_values == {f'{prefix}/a': b'{"n": 1}', f'{prefix}/b': b'\xff'}
+        index = consul.kv.last_response.index
+        assert len(consul.kv.entries(prefix, index=index, wait='200ms')) == 2
+        assert consul.kv.last_response.index == index  # nothing changed: it blocked
+    finally:
+        consul.session.destroy(session)
+
+
 def test_forbidden_is_not_a_missing_key(consul_acl_agent: ConsulAgent, prefix: str) -> None:
     with consul_acl_agent.client(token=consul_acl_agent.master_token) as admin:
         admin.kv[f'{prefix}/secret'] = 's'
