@@ -151,12 +151,14 @@ class Endpoint:
         consistency: str | None = None,
         dc: str | None = None,
         raw_body: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         """Send one request; raise the mapped exception for a status of 400 or more.
 
         :param data: bytes or str are sent as they are (``raw_body``) or any
             other value JSON-encoded; ``None`` sends no body
         :param allow_404: return a 404 answer instead of raising NotFound
+        :param headers: more request headers (``Cache-Control`` of agent-cached reads)
         """
         read = method == 'GET'
         query = self._params(
@@ -172,6 +174,7 @@ class Endpoint:
             data=body,
             token=self._token,
             content_type=content_type,
+            headers=headers,
             timeout=timeout,
         )
         self._local.response = response
