@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from consulate.api.snapshot import Snapshot
     from consulate.api.status import Status
     from consulate.api.txn import Txn
+    from consulate.cache import Caches
     from consulate.watch import Watch
 
 __all__ = ['API_VERSION', 'Consul', 'parse_addr', 'parse_bool']
@@ -269,6 +270,13 @@ class Consul:
         from consulate.watch import Watch
 
         return Watch(self)
+
+    @cached_property
+    def cache(self) -> Caches:
+        """Keep services, KV prefixes and the service list current (:class:`consulate.cache.Caches`)."""
+        from consulate.cache import Caches
+
+        return Caches(self)
 
     @cached_property
     def coordinate(self) -> Coordinate:

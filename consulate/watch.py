@@ -153,6 +153,11 @@ class Watcher(Generic[T], Iterator[T]):
         return self._closed
 
     @property
+    def failures(self) -> int:
+        """How many reads in a row have failed (0 after a read that worked)."""
+        return self._failures
+
+    @property
     def reading(self) -> bool:
         """Whether a read (a blocking query, perhaps) is in progress."""
         return self._reading
