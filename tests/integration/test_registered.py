@@ -66,7 +66,10 @@ def test_warn_fail_and_pass_set_the_next_reports(consul: consulate.Consul) -> No
 
 def test_it_deregisters_when_the_block_is_left_by_an_exception(consul: consulate.Consul) -> None:
     name = unique('broken')
-    with pytest.raises(ZeroDivisionError), consul.agent.service.registered(name, port=1, ttl='1s') as web:
+    with (
+        pytest.raises(ZeroDivisionError),
+        consul.agent.service.registered(name, port=1, ttl='1s') as web,
+    ):
         assert name in registered_ids(consul)
         1 / 0  # noqa: B018
     assert name not in registered_ids(consul)
