@@ -35,7 +35,7 @@ def proxied(consul_agent: ConsulAgent) -> Iterator[tuple[consulate.Consul, Recor
         yield client, proxy
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def names(consul_agent: ConsulAgent) -> Iterator[dict[str, str]]:
     """A registered service and a prepared query over it, for the reads below."""
     service = unique('cached')
