@@ -221,18 +221,20 @@ class Cache(Generic[S]):
     def _run(self) -> None:
         try:
             for value in self._watcher:
-                if self._closed:
-                    break
                 self._publish(self._snapshot(value))
         except Exception:  # a bug: Consul's faults are all waited out by the watcher
             LOGGER.exception('%r stopped', self)
 
     def _publish(self, snapshot: S) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._value = snapshot
             self._has_value = True
             self._ready.set()
             for listener in list(self._listeners):
+                if self._closed:
+                    break
                 self._notify(listener, snapshot)
 
     def _notify(self, listener: Listener, snapshot: S) -> None:
