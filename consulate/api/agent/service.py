@@ -143,18 +143,9 @@ class Service(Endpoint):
             registered when entered
         :raises consulate.exceptions.ValidationError: a bad definition or TTL
         """
-        check = Check(
-            self._api_uri,
-            self._adapter,
-            self._dc,
-            self._token,
-            consistency=self._consistency,
-            namespace=self._namespace,
-            partition=self._partition,
-        )
         return Registration(
             self,
-            check,
+            self._child(Check),
             name,
             port=port,
             service_id=service_id,
