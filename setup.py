@@ -35,7 +35,10 @@ setup(
             'types-requests',
         ],
     },
-    entry_points={'console_scripts': ['consulate=consulate.cli:main']},
+    entry_points={
+        'console_scripts': ['consulate=consulate.cli:main'],
+        'pytest11': ['consulate.pytest_plugin = consulate.pytest_plugin'],
+    },
     classifiers=[
         'Development Status :: 4 - Beta',
         'Intended Audience :: Developers',

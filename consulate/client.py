@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from consulate.api.snapshot import Snapshot
     from consulate.api.status import Status
     from consulate.api.txn import Txn
+    from consulate.cache import Caches
     from consulate.watch import Watch
 
 __all__ = [
@@ -312,6 +313,13 @@ class Consul:
         from consulate.watch import Watch
 
         return Watch(self)
+
+    @cached_property
+    def cache(self) -> Caches:
+        """Keep services, KV prefixes and the service list current (:class:`consulate.cache.Caches`)."""
+        from consulate.cache import Caches
+
+        return Caches(self)
 
     @cached_property
     def coordinate(self) -> Coordinate:

@@ -226,6 +226,7 @@ class Endpoint:
             file is streamed, any other value is JSON-encoded; ``None`` sends no body
         :param allow_404: return a 404 answer instead of raising NotFound
         :param allow_409: return a 409 answer instead of raising Conflict
+        :param headers: more request headers (``Cache-Control`` of agent-cached reads)
         :param stream: read the answer's body lazily (:meth:`Response.iter_content`);
             a stream is a long poll
         :param timeout: ``(connect, read)`` seconds instead of the client's

@@ -13,6 +13,7 @@ from typing import Any
 
 from consulate import exceptions
 from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.caching import cache_options
 
 __all__ = ['Catalog', 'node_meta_params', 'tag_list']
 
@@ -22,9 +23,22 @@ class Catalog(Endpoint):
 
     PREFIX = 'catalog'
 
-    def datacenters(self) -> list[str]:
-        """Return every known datacenter, nearest first, always as a list (``GET /v1/catalog/datacenters``)."""
-        return self._get_list(self._url('datacenters'))
+    def datacenters(
+        self,
+        *,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
+    ) -> list[str]:
+        """Return every known datacenter, nearest first, always as a list (``GET /v1/catalog/datacenters``).
+
+        :param cached: let the agent answer from its cache (``?cached``); see
+            :mod:`consulate.api.caching` for ``max_age`` and ``stale_if_error``
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
+        """
+        params, headers = cache_options(cached, max_age, stale_if_error)
+        return self._get_list(self._url('datacenters'), params, headers=headers)
 
     def register(
         self,
@@ -150,6 +164,9 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONList:
         """Return every service name of the datacenter with its tags, as a list (``GET /v1/catalog/services``).
 
@@ -159,10 +176,16 @@ class Catalog(Endpoint):
         ``[{'Service': 'web', 'Tags': ['v1', 'v2']}, ...]``.
 
         :param node_meta: only the services on nodes with all these metadata values
+        :param cached: let the agent answer from its cache, as in :meth:`datacenters`
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
         """
         url = self._url('services')
-        params = node_meta_params(node_meta)
-        found = self._get_json(url, params, index=index, wait=wait, consistency=consistency)
+        extra, headers = cache_options(cached, max_age, stale_if_error)
+        params = node_meta_params(node_meta) | extra
+        found = self._get_json(
+            url, params, index=index, wait=wait, consistency=consistency, headers=headers
+        )
         found = found or {}
         return [{'Service': name, 'Tags': sorted(found[name] or [])} for name in sorted(found)]
 
@@ -177,6 +200,9 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONList:
         """Return the instances of a service, one record per node, always as a list (``GET /v1/catalog/service/:name``).
 
@@ -185,14 +211,17 @@ class Catalog(Endpoint):
         :param node_meta: only the instances on nodes with all these metadata values
         :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
         :param filter: a filter expression, such as ``'ServicePort == 80'``
+        :param cached: let the agent answer from its cache, as in :meth:`datacenters`
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
         """
-        params = node_meta_params(node_meta) | {
-            'tag': tag_list(tag),
-            'near': near,
-            'filter': filter,
-        }
+        extra, headers = cache_options(cached, max_age, stale_if_error)
+        params = node_meta_params(node_meta) | extra
+        params |= {'tag': tag_list(tag), 'near': near, 'filter': filter}
         url = self._url('service', service_id)
-        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+        return self._get_list(
+            url, params, index=index, wait=wait, consistency=consistency, headers=headers
+        )
 
     def connect(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from consulate.api.base import Endpoint, JSONObject, check_consistency, duration, go_duration
+from consulate.api.caching import cache_options
 
 __all__ = ['DiscoveryChain']
 
@@ -33,6 +34,9 @@ class DiscoveryChain(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONObject:
         """Return the compiled chain of ``service`` (``GET`` or ``POST /v1/discovery-chain/:service``).
 
@@ -49,6 +53,10 @@ class DiscoveryChain(Endpoint):
         :param override_mesh_gateway: the mesh gateway mode to assume
             (``'local'``, ``'remote'``, ``'none'``)
         :param namespace: the service's namespace (Consul Enterprise)
+        :param cached: let the agent answer from its cache (``?cached``), which
+            it keeps current (see :mod:`consulate.api.caching`)
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
         """
         overrides: dict[str, Any] = {
             key: value
@@ -63,8 +71,9 @@ class DiscoveryChain(Endpoint):
             )
             if value is not None
         }
-        params = {'compile-dc': compile_dc, 'ns': namespace}
-        kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
+        extra, headers = cache_options(cached, max_age, stale_if_error)
+        params = {'compile-dc': compile_dc, 'ns': namespace} | extra
+        kwargs = {'index': index, 'wait': wait, 'consistency': consistency, 'headers': headers}
         url = self._url(service)
         if not overrides:
             return dict(self._get_json(url, params, **kwargs)['Chain'])
@@ -75,5 +84,5 @@ class DiscoveryChain(Endpoint):
             query['wait'] = go_duration(wait)
         if mode and mode != 'default':
             query[mode] = True
-        response = self._post(url, query, overrides, index=index, wait=wait)
+        response = self._post(url, query, overrides, index=index, wait=wait, headers=headers)
         return dict(response.json()['Chain'])

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from consulate import exceptions
-from consulate.api.agent.check import check_definition, validate_kinds
+from consulate.api.agent.check import Check, check_definition, validate_kinds
+from consulate.api.agent.registration import Registration
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 if TYPE_CHECKING:
@@ -100,6 +101,59 @@ class Service(Endpoint):
         if enable_tag_override is not None:
             data['EnableTagOverride'] = enable_tag_override
         return self._put_bool(self._url('register'), data=data)
+
+    def registered(
+        self,
+        name: str,
+        *,
+        port: int | None = None,
+        service_id: str | None = None,
+        tags: Iterable[str] | None = None,
+        ttl: str | float = '10s',
+        deregister_after: str | float | None = '1m',
+        **register_options: Any,
+    ) -> Registration:
+        """Register a service for the length of a ``with`` block, its TTL check kept passing.
+
+        ::
+
+            with consul.agent.service.registered('web', port=8080) as web:
+                serve()              # web.warn(note), web.fail(note), web.pass_(note)
+
+        Entering the block registers the service (``PUT
+        /v1/agent/service/register``) with a TTL check ``service:<id>`` and
+        reports it passing; a daemon thread then reports the chosen status
+        every ``ttl``/3 (``PUT /v1/agent/check/update/:id``) and registers
+        the service again when the agent has forgotten it (it restarted
+        without its data). Leaving the block, however it is left, stops the
+        thread and deregisters the service. If the process dies, the check
+        turns critical after ``ttl`` and Consul removes the service
+        ``deregister_after`` later (None: never).
+
+        :param name: the service's name
+        :param port: the service's port
+        :param service_id: the service's ID (default: ``name``)
+        :param tags: the service's tags
+        :param ttl: the check's TTL, seconds or a duration string
+        :param deregister_after: how long the check may stay critical before
+            Consul deregisters the service (Consul's minimum is one minute)
+        :param register_options: more arguments of :meth:`register`
+            (``address``, ``meta``, ``checks``...)
+        :returns: a :class:`~consulate.api.agent.registration.Registration`,
+            registered when entered
+        :raises consulate.exceptions.ValidationError: a bad definition or TTL
+        """
+        return Registration(
+            self,
+            self._child(Check),
+            name,
+            port=port,
+            service_id=service_id,
+            tags=tags,
+            ttl=ttl,
+            deregister_after=deregister_after,
+            register_options=register_options,
+        )
 
     def deregister(self, service_id: str) -> bool:
         """Remove a service and its checks from the local agent (``PUT /v1/agent/service/deregister/:id``).
