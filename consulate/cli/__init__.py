@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -35,6 +36,9 @@ _EPILOG = (
     'CONSUL_HTTP_SSL_VERIFY, CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT, '
     'CONSUL_CLIENT_KEY and CONSUL_TLS_SERVER_NAME are read as the consul CLI reads them.'
 )
+#: Negative numbers and durations (``-1``, ``-5s``) are values, not options: none of ours
+#: starts with a digit.
+_NEGATIVE = re.compile(r'^-\.?\d')
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -53,6 +57,7 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault('formatter_class', _Formatter)
         super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)

@@ -14,6 +14,7 @@ import argparse
 import os
 from collections.abc import Mapping
 
+from consulate.cli import numbers
 from consulate.client import Consul, parse_addr
 from consulate.exceptions import ValidationError
 
@@ -56,7 +57,9 @@ def add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool = 
     group.add_argument(
         '--api-host', default=default, metavar='HOST', help='the host name, or the socket path'
     )
-    group.add_argument('--api-port', default=default, type=_port, metavar='PORT', help='the port')
+    group.add_argument(
+        '--api-port', default=default, type=numbers.port, metavar='PORT', help='the port'
+    )
     group.add_argument(
         '--datacenter',
         '--dc',
@@ -115,13 +118,3 @@ def _addr_from_parts(args: argparse.Namespace, environ: Mapping[str, str]) -> st
     if ':' in host and not host.startswith('['):
         host = f'[{host}]'
     return f'{scheme}://{host}:{port or 8500}'
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'not a port number: {text!r}') from None
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f'a port is 1 to 65535, not {port}')
-    return port

@@ -23,6 +23,7 @@ from typing import Any
 
 from consulate import exceptions
 from consulate.api.lock import LOCK_FLAGS, HeldLock
+from consulate.cli import numbers
 from consulate.cli.output import EXIT_USAGE, CliError, error
 from consulate.client import Consul
 
@@ -54,7 +55,7 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     run_once_parser.add_argument(
         '-i',
         '--interval',
-        type=_seconds,
+        type=numbers.seconds,
         metavar='SECONDS',
         help='run only if the last successful run (kept in LOCK_last_run) is older than this',
     )
@@ -74,10 +75,10 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     lock_parser.add_argument(
         '-t',
         '--timeout',
-        type=_seconds,
-        default=0.0,
+        type=numbers.seconds,
         metavar='SECONDS',
-        help='give up (exit 1) after waiting this long for the lock; 0 waits forever',
+        help='give up (exit 1) after waiting this long for the lock (default: wait as long '
+        'as it takes)',
     )
     lock_parser.add_argument('child', nargs='*', metavar='COMMAND')
     lock_parser.set_defaults(handler=lock)
@@ -113,9 +114,8 @@ def lock(consul: Consul, args: argparse.Namespace) -> int:
     consul.lock.prefix = ''
     with _signals_raise():
         _check_lock_key(consul, key)
-        timeout = args.timeout or None
         try:
-            held = consul.lock.acquire(key, blocking=True, timeout=timeout)
+            held = consul.lock.acquire(key, blocking=True, timeout=args.timeout)
         except exceptions.LockFailure:
             raise CliError(f'the lock {key!r} was not free within {args.timeout:g}s') from None
         with held:
@@ -324,13 +324,3 @@ class _Shutdown:
         """Send SIGKILL once the grace period is over and the command still runs."""
         if self.since is not None and time.monotonic() - self.since > KILL_GRACE:
             self.process.kill()
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'not a number of seconds: {text!r}') from None
-    if not 0 <= value < float('inf'):
-        raise argparse.ArgumentTypeError(f'not a number of seconds: {text!r}')
-    return value

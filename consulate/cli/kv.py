@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from consulate import exceptions
+from consulate.cli import numbers
 from consulate.cli.output import EXIT_USAGE, CliError, write_stdout
 from consulate.client import Consul
 
@@ -49,7 +50,7 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
     get.add_argument(
         '-t',
         '--trim',
-        type=int,
+        type=numbers.count,
         default=0,
         metavar='N',
         help='with -r, drop the first N path segments of each key',
@@ -65,7 +66,11 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
     set_.add_argument('key', metavar='KEY')
     set_.add_argument('value', metavar='VALUE')
     set_.add_argument(
-        '--flags', type=int, default=0, metavar='N', help='the flags stored with the value'
+        '--flags',
+        type=numbers.flags,
+        default=0,
+        metavar='N',
+        help='the flags stored with the value',
     )
     set_.set_defaults(handler=set_value)
 

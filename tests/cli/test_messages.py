@@ -1,0 +1,60 @@
+"""What a newcomer reads: refused numbers, usage errors, unreachable agents, ACL-filtered
+listings and the environment in ``--help``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import consulate
+from consulate.testing import ConsulAgent
+from tests.cli.conftest import assert_failed, run_cli
+from tests.support.proxy import RecordingProxy
+
+PACKAGE = Path(consulate.__file__).parent
+
+#: Command lines with a number Consul cannot use, and the option the message must name.
+REFUSED = [
+    (['register', '{name}', 'ttl', '0'], 'DURATION'),
+    (['register', '{name}', 'ttl', '0s'], 'DURATION'),
+    (['register', '{name}', 'ttl', '-5s'], 'DURATION'),
+    (['register', '{name}', 'ttl', '-10'], 'DURATION'),
+    (['register', '{name}', 'httpcheck', '0', 'http://127.0.0.1:1/'], 'INTERVAL'),
+    (['register', '{name}', 'check', '-1m', '/bin/true'], 'INTERVAL'),
+    (['register', '{name}', '-p', '-1'], '-p/--port'),
+    (['register', '{name}', '-p', '0', 'ttl', '10s'], '-p/--port'),
+    (['register', '{name}', '-p', '65536'], '-p/--port'),
+    (['services', '-i', '-3'], '-i/--indent'),
+    (['kv', 'get', '-r', '-t', '-1', '{name}'], '-t/--trim'),
+    (['kv', 'set', '--flags', '-1', '{name}', 'v'], '--flags'),
+    (['kv', 'set', '--flags', str(2**64), '{name}', 'v'], '--flags'),
+    (['run_once', '{name}', '-i', '0', '--', 'touch', '{marker}'], '-i/--interval'),
+    (['run_once', '{name}', '-i', '-60', '--', 'touch', '{marker}'], '-i/--interval'),
+    (['lock', '{name}', '-t', '0', '--', 'touch', '{marker}'], '-t/--timeout'),
+    (['lock', '{name}', '-t', '-1', '--', 'touch', '{marker}'], '-t/--timeout'),
+    (['--api-port', '0', 'kv', 'ls'], '--api-port'),
+    (['kv', 'ls', '--api-port', '-1'], '--api-port'),
+]
+
+
+@pytest.mark.parametrize(('words', 'option'), REFUSED, ids=lambda value: ' '.join(value))
+def test_a_number_consul_cannot_use_is_refused_before_anything_is_sent(
+    consul_agent: ConsulAgent,
+    consul: consulate.Consul,
+    name: str,
+    tmp_path: Path,
+    words: list[str],
+    option: str,
+) -> None:
+    marker = tmp_path / 'ran'
+    args = [word.format(name=name, marker=marker) for word in words]
+    with RecordingProxy(consul_agent.http_addr) as proxy:
+        result = run_cli(*args, addr=proxy.addr)
+    last = assert_failed(result, 2, f'argument {option}: ')
+    assert re.search(r'must be|is 1 to|are 0 to', last), last
+    assert proxy.seen == []
+    assert name not in {service['Service'] for service in consul.agent.services()}
+    assert name not in consul.kv
+    assert not marker.exists()
