@@ -58,10 +58,15 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault('formatter_class', _Formatter)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE
+        self.set_defaults(parser=self)
 
     def error(self, message: str) -> NoReturn:
+        """Print this (sub)command's usage, then ``consulate: <subcommand>: <message>``; exit 2."""
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f'consulate: {self.prog.split(" ", 1)[-1]}: {message}\n')
+        where = self.prog.partition(' ')[2]
+        self.exit(
+            EXIT_USAGE, f'consulate: {where}: {message}\n' if where else f'consulate: {message}\n'
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,13 +104,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     words, child = jobs.split_child(
         sys.argv[1:] if argv is None else argv, _options_with_values(parser)
     )
-    args = parser.parse_args(words)
+    args, unknown = parser.parse_known_args(words)
+    # The parser of the subcommand typed (the innermost one sets it last).
+    typed: argparse.ArgumentParser = args.parser
+    if unknown:
+        typed.error(f'unrecognized arguments: {" ".join(unknown)}')
     if child is not None:
         args.child = [*args.child, '--', *child] if args.child else child
     handler = getattr(args, 'handler', None)
     if handler is None:
-        subparser = parser if args.subcommand is None else _subparser(parser, args.subcommand)
-        subparser.print_help(sys.stderr)
+        typed.print_help(sys.stderr)
         return EXIT_USAGE
     try:
         with build_client(args) as consul:
@@ -131,15 +139,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         error(str(exc))
         return EXIT_ERROR
-
-
-def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
-    for action in parser._subparsers._group_actions if parser._subparsers else ():
-        choices = getattr(action, 'choices', None)
-        if choices and name in choices:
-            sub: argparse.ArgumentParser = choices[name]
-            return sub
-    return parser
 
 
 def _options_with_values(parser: argparse.ArgumentParser) -> set[str]:

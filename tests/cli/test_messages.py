@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import consulate
-from consulate.testing import ConsulAgent
+from consulate.testing import ConsulAgent, free_ports
 from tests.cli.conftest import assert_failed, run_cli
 from tests.support.proxy import RecordingProxy
 
@@ -58,3 +58,37 @@ def test_a_number_consul_cannot_use_is_refused_before_anything_is_sent(
     assert name not in {service['Service'] for service in consul.agent.services()}
     assert name not in consul.kv
     assert not marker.exists()
+
+
+# -- usage errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ('words', 'usage', 'message'),
+    [
+        (['kv', 'ls', '--frobnicate'], 'consulate kv ls', 'kv ls: unrecognized arguments'),
+        (['--frobnicate', 'kv', 'ls'], 'consulate kv ls', 'kv ls: unrecognized arguments'),
+        (['kv', 'ls', 'a', 'b'], 'consulate kv ls', 'kv ls: unrecognized arguments: b'),
+        (
+            ['register', 'x', 'ttl', '5s', '-z'],
+            'consulate register NAME ttl',
+            'register NAME ttl: unrecognized arguments: -z',
+        ),
+        (
+            ['run_once', 'x', '-z', '--', 'true'],
+            'consulate run_once',
+            'run_once: unrecognized arguments: -z',
+        ),
+        (['kv', 'get'], 'consulate kv get', 'kv get: the following arguments are required'),
+        (['nonsense'], 'consulate [-h]', 'argument COMMAND: invalid choice'),
+    ],
+)
+def test_usage_errors_show_the_usage_of_the_command_typed(
+    words: list[str], usage: str, message: str
+) -> None:
+    result = run_cli(*words, addr=f'127.0.0.1:{free_ports(1)[0]}')
+    last = assert_failed(result, 2, message)
+    stderr = result.stderr.decode()
+    assert stderr.startswith(f'usage: {usage}'), stderr
+    assert last.startswith(f'consulate: {message}')
+    assert 'consulate: consulate' not in stderr
