@@ -12,7 +12,9 @@ It is built on the public :class:`consulate.Consul` API only. Errors are
 printed as ``consulate: <what went wrong>`` on stderr; the exit status is 1
 for a failed request or connection (or bad input data) and 2 for a command
 line that cannot be run. ``run_once`` and ``lock`` exit with the command's
-own status.
+own status. A signal ends every subcommand the same way (see
+:mod:`consulate.cli.signals`): ``consulate: interrupted``, exit 130 for
+SIGINT; 143 for SIGTERM.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from consulate import __version__, exceptions
 from consulate.cli import backup, jobs, kv, services
 from consulate.cli.connection import CONNECTION_DESTS, add_connection_options, build_client
 from consulate.cli.output import EXIT_ERROR, EXIT_USAGE, CliError, error
+from consulate.cli.signals import Interrupted, stopped_by_signals
 
 __all__ = ['build_parser', 'main']
 
@@ -116,9 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         typed.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        with build_client(args) as consul:
+        with stopped_by_signals(), build_client(args) as consul:
             status: int = handler(consul, args)
             return status
+    except Interrupted as exc:
+        error(str(exc))
+        return exc.code
     except CliError as exc:
         error(str(exc))
         return exc.code
