@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from consulate import __version__, exceptions
-from consulate.cli import backup, jobs, kv, services
+from consulate.cli import backup, connection, jobs, kv, services
 from consulate.cli.connection import CONNECTION_DESTS, add_connection_options, build_client
 from consulate.cli.output import EXIT_ERROR, EXIT_USAGE, CliError, error
 from consulate.cli.signals import Interrupted, stopped_by_signals
@@ -35,9 +35,12 @@ from consulate.cli.signals import Interrupted, stopped_by_signals
 __all__ = ['build_parser', 'main']
 
 _EPILOG = (
-    'environment: CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE, CONSUL_HTTP_SSL, '
-    'CONSUL_HTTP_SSL_VERIFY, CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT, '
-    'CONSUL_CLIENT_KEY and CONSUL_TLS_SERVER_NAME are read as the consul CLI reads them.'
+    f'environment: {", ".join(connection.ENVIRONMENT[:-1])} and {connection.ENVIRONMENT[-1]} '
+    'are read as the consul CLI reads them; an option wins over its variable. '
+    f'{", ".join(connection.REQUESTS_ENVIRONMENT[:2])} and {connection.REQUESTS_ENVIRONMENT[2]} '
+    'choose the proxy, and '
+    f'{" or ".join(connection.REQUESTS_ENVIRONMENT[3:])} the CA bundle when none is named, '
+    'as for requests.'
 )
 #: Negative numbers and durations (``-1``, ``-5s``) are values, not options: none of ours
 #: starts with a digit.
@@ -125,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as exc:
         error(str(exc))
         return exc.code
+    except exceptions.ConnectError as exc:
+        hint = '' if isinstance(exc, exceptions.TLSError) else connection.address_hint(args)
+        error(f'{exc}{hint}')
+        return EXIT_ERROR
     except CliError as exc:
         error(str(exc))
         return exc.code

@@ -1,11 +1,9 @@
 """How the command reaches Consul: the connection options and the client built from them.
 
-Like Consul's own CLI, the command reads ``CONSUL_HTTP_ADDR``,
-``CONSUL_HTTP_TOKEN``, ``CONSUL_HTTP_TOKEN_FILE``, ``CONSUL_HTTP_SSL``,
-``CONSUL_HTTP_SSL_VERIFY``, ``CONSUL_CACERT``, ``CONSUL_CAPATH`` and
-``CONSUL_CLIENT_CERT`` / ``CONSUL_CLIENT_KEY`` (through
-:class:`consulate.Consul`, which reads them when it is built); an option
-given on the command line wins over its variable.
+Like Consul's own CLI, the command reads the variables in
+:data:`ENVIRONMENT` (through :class:`consulate.Consul`, which reads them
+when it is built); an option given on the command line wins over its
+variable.
 """
 
 from __future__ import annotations
@@ -18,7 +16,39 @@ from consulate.cli import numbers
 from consulate.client import Consul, parse_addr
 from consulate.exceptions import ValidationError
 
-__all__ = ['CONNECTION_DESTS', 'add_connection_options', 'build_client']
+__all__ = [
+    'CONNECTION_DESTS',
+    'ENVIRONMENT',
+    'REQUESTS_ENVIRONMENT',
+    'add_connection_options',
+    'address_hint',
+    'build_client',
+]
+
+#: Every environment variable the command reads.
+ENVIRONMENT = (
+    'CONSUL_HTTP_ADDR',
+    'CONSUL_HTTP_TOKEN',
+    'CONSUL_HTTP_TOKEN_FILE',
+    'CONSUL_HTTP_SSL',
+    'CONSUL_HTTP_SSL_VERIFY',
+    'CONSUL_CACERT',
+    'CONSUL_CAPATH',
+    'CONSUL_CLIENT_CERT',
+    'CONSUL_CLIENT_KEY',
+    'CONSUL_TLS_SERVER_NAME',
+    'CONSUL_NAMESPACE',
+    'CONSUL_PARTITION',
+)
+#: The variables requests gives meaning to, which the command honours too: the proxy to
+#: use (upper or lower case) and the CA bundle when no other is named.
+REQUESTS_ENVIRONMENT = (
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'REQUESTS_CA_BUNDLE',
+    'CURL_CA_BUNDLE',
+)
 
 #: The namespace names of the connection options.
 CONNECTION_DESTS = frozenset(
@@ -95,6 +125,21 @@ def build_client(args: argparse.Namespace, environ: Mapping[str, str] | None = N
     datacenter: str | None = getattr(args, 'datacenter', None)
     addr = getattr(args, 'addr', None) or _addr_from_parts(args, environ)
     return Consul(datacenter=datacenter, token=token, addr=addr, token_file=token_file, env=environ)
+
+
+def address_hint(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> str:
+    """Where the address consulate tried came from and how to change it, for a connection failure."""
+    environ = os.environ if environ is None else environ
+    parts = ('api_scheme', 'api_host', 'api_port')
+    if getattr(args, 'addr', None):
+        source = '--addr'
+    elif any(getattr(args, name, None) is not None for name in parts):
+        source = '--api-scheme/--api-host/--api-port'
+    elif environ.get('CONSUL_HTTP_ADDR'):
+        source = 'CONSUL_HTTP_ADDR'
+    else:
+        return ' (no address was given, so localhost:8500 was tried: give one with --addr or CONSUL_HTTP_ADDR)'
+    return f' (the address came from {source}: give another with --addr or CONSUL_HTTP_ADDR)'
 
 
 def _addr_from_parts(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:

@@ -92,3 +92,49 @@ def test_usage_errors_show_the_usage_of_the_command_typed(
     assert stderr.startswith(f'usage: {usage}'), stderr
     assert last.startswith(f'consulate: {message}')
     assert 'consulate: consulate' not in stderr
+
+
+# -- an agent out of reach ----------------------------------------------------------------------
+
+
+def test_an_unreachable_agent_says_how_to_point_elsewhere() -> None:
+    dead = f'127.0.0.1:{free_ports(1)[0]}'
+    from_env = assert_failed(run_cli('kv', 'ls', addr=dead), 1, 'cannot reach Consul')
+    assert 'from CONSUL_HTTP_ADDR' in from_env
+    assert '--addr' in from_env
+    from_option = assert_failed(run_cli('--addr', dead, 'kv', 'ls', addr=None), 1, '--addr')
+    assert 'from --addr' in from_option
+    assert 'CONSUL_HTTP_ADDR' in from_option
+
+
+def test_a_missing_socket_says_how_to_point_elsewhere(tmp_path: Path) -> None:
+    socket = tmp_path / 'missing.sock'
+    result = run_cli('kv', 'ls', addr=f'unix://{socket}')
+    assert_failed(result, 1, 'cannot reach Consul', 'from CONSUL_HTTP_ADDR', '--addr')
+
+
+# -- the environment ----------------------------------------------------------------------------
+
+
+def variables_read_by_the_code() -> set[str]:
+    """The environment variables named in consulate's own code (not its test helpers)."""
+    found: set[str] = set()
+    for path in PACKAGE.rglob('*.py'):
+        if path.name in ('testing.py', 'pytest_plugin.py'):
+            continue
+        text = path.read_text(encoding='utf-8')
+        found.update(re.findall(r"""['"](CONSUL_[A-Z_]+)['"]""", text))
+        found.update(re.findall(r"""environ(?:\.get\(|\[)\s*['"]([A-Z_]+)['"]""", text))
+        if 'get_environ_proxies' in text:
+            found.update({'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'})
+    # Set for the command run_once and lock run, not read.
+    found.discard('CONSUL_LOCK_HELD')
+    return found
+
+
+def test_help_lists_every_environment_variable_the_command_reads() -> None:
+    text = ' '.join(run_cli('--help', addr=None).stdout.decode().split())
+    listed = set(re.findall(r'\b[A-Z][A-Z_]*_[A-Z_]+\b', text.split('environment:', 1)[1]))
+    read = variables_read_by_the_code()
+    assert {'CONSUL_HTTP_ADDR', 'CONSUL_NAMESPACE', 'REQUESTS_CA_BUNDLE'} <= read
+    assert read <= listed, read - listed
