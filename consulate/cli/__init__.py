@@ -121,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         typed.print_help(sys.stderr)
         return EXIT_USAGE
+    args.anonymous = not connection.token_given(args, os.environ)
     try:
         with stopped_by_signals(), build_client(args) as consul:
             status: int = handler(consul, args)

@@ -23,6 +23,7 @@ __all__ = [
     'add_connection_options',
     'address_hint',
     'build_client',
+    'token_given',
 ]
 
 #: Every environment variable the command reads.
@@ -125,6 +126,16 @@ def build_client(args: argparse.Namespace, environ: Mapping[str, str] | None = N
     datacenter: str | None = getattr(args, 'datacenter', None)
     addr = getattr(args, 'addr', None) or _addr_from_parts(args, environ)
     return Consul(datacenter=datacenter, token=token, addr=addr, token_file=token_file, env=environ)
+
+
+def token_given(args: argparse.Namespace, environ: Mapping[str, str]) -> bool:
+    """Whether a token was given, by an option or a variable (an empty one does not count)."""
+    return bool(
+        getattr(args, 'token', None)
+        or getattr(args, 'token_file', None)
+        or environ.get('CONSUL_HTTP_TOKEN')
+        or environ.get('CONSUL_HTTP_TOKEN_FILE')
+    )
 
 
 def address_hint(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> str:

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from consulate import exceptions
-from consulate.cli import numbers
+from consulate.cli import hints, numbers
 from consulate.cli.output import EXIT_USAGE, CliError, write_stdout
 from consulate.client import Consul
 
@@ -102,6 +102,8 @@ def list_keys(consul: Consul, args: argparse.Namespace) -> int:
     records = sorted(consul.kv.records(args.prefix or None, raw=True), key=lambda r: r[0])
     lines = [f'{len(value):>14} {key}' if args.long else key for key, _flags, value in records]
     write_stdout(''.join(f'{line}\n' for line in lines).encode('utf-8'))
+    if not records:
+        hints.acl_filter_hint(consul, args)
     return 0
 
 
@@ -110,6 +112,7 @@ def get_value(consul: Consul, args: argparse.Namespace) -> int:
     if args.recurse:
         records = consul.kv.records(args.key, raw=True)
         if not records:
+            hints.acl_filter_hint(consul, args)
             raise CliError(f'no key starts with {args.key!r}')
         lines = [
             trim_key(key, args.trim).encode('utf-8') + b'\t' + value + b'\n'

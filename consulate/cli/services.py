@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from consulate.cli import numbers
+from consulate.cli import hints, numbers
 from consulate.cli.output import CliError, write_stdout
 from consulate.client import Consul
 
@@ -101,6 +101,7 @@ def deregister(consul: Consul, args: argparse.Namespace) -> int:
     """``deregister``: ``PUT /v1/agent/service/deregister/:service_id``; an unknown ID is an error."""
     known = {service.get('ID') for service in consul.agent.services()}
     if args.service_id not in known:
+        hints.acl_filter_hint(consul, args)
         raise CliError(f'no service with the ID {args.service_id!r} is registered with this agent')
     if consul.agent.service.deregister(args.service_id) is False:
         raise CliError(f'the agent did not deregister {args.service_id!r}')
@@ -112,4 +113,6 @@ def services(consul: Consul, args: argparse.Namespace) -> int:
     listing = consul.agent.services()
     text = json.dumps(listing, sort_keys=True, indent=args.indent, ensure_ascii=False)
     write_stdout(f'{text}\n'.encode())
+    if not listing:
+        hints.acl_filter_hint(consul, args)
     return 0

@@ -4,13 +4,14 @@ listings and the environment in ``--help``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import consulate
 from consulate.testing import ConsulAgent, free_ports
-from tests.cli.conftest import assert_failed, run_cli
+from tests.cli.conftest import Runner, assert_failed, run_cli
 from tests.support.proxy import RecordingProxy
 
 PACKAGE = Path(consulate.__file__).parent
@@ -111,6 +112,66 @@ def test_a_missing_socket_says_how_to_point_elsewhere(tmp_path: Path) -> None:
     socket = tmp_path / 'missing.sock'
     result = run_cli('kv', 'ls', addr=f'unix://{socket}')
     assert_failed(result, 1, 'cannot reach Consul', 'from CONSUL_HTTP_ADDR', '--addr')
+
+
+# -- listings filtered by ACLs ------------------------------------------------------------------
+
+HINT = 'results may be filtered by ACLs'
+
+
+@pytest.fixture
+def hidden(acl_consul: consulate.Consul, prefix: str) -> Iterator[str]:
+    """A prefix holding a key that only a token with rights can see."""
+    acl_consul.kv.set(f'{prefix}/secret', 'classified')
+    yield prefix
+    acl_consul.kv.delete(prefix, recurse=True)
+
+
+@pytest.mark.parametrize(
+    'words',
+    [['kv', 'ls', '{prefix}'], ['kv', 'export', '{prefix}'], ['kv', 'backup', '{prefix}']],
+    ids=' '.join,
+)
+def test_an_empty_listing_without_a_token_under_acls_gives_a_hint(
+    consul_acl_agent: ConsulAgent, hidden: str, words: list[str]
+) -> None:
+    args = [word.format(prefix=hidden) for word in words]
+    result = run_cli(*args, addr=consul_acl_agent.http_addr)
+    assert result.returncode == 0
+    assert b'secret' not in result.stdout
+    [line] = result.stderr.decode().splitlines()
+    assert line.startswith('consulate: ') and HINT in line and '--token' in line
+    granted = run_cli(
+        *args, '--token', str(consul_acl_agent.master_token), addr=consul_acl_agent.http_addr
+    )
+    assert (granted.returncode, granted.stderr) == (0, b'')
+    assert b'secret' in granted.stdout
+
+
+def test_the_hint_also_comes_with_errors_and_services(
+    consul_acl_agent: ConsulAgent, hidden: str
+) -> None:
+    addr = consul_acl_agent.http_addr
+    recursive = run_cli('kv', 'get', '-r', f'{hidden}/', addr=addr)
+    last = assert_failed(recursive, 1, 'no key starts with')
+    assert HINT in recursive.stderr.decode().splitlines()[0]
+    assert HINT not in last
+    listing = run_cli('services', addr=addr)
+    assert (listing.returncode, listing.stdout) == (0, b'[]\n')
+    assert HINT in listing.stderr.decode()
+
+
+def test_no_hint_with_a_token_or_without_acls(
+    cli: Runner, consul_acl_agent: ConsulAgent, prefix: str
+) -> None:
+    empty = cli('kv', 'ls', f'{prefix}/nothing')
+    assert (empty.returncode, empty.stdout, empty.stderr) == (0, b'', b'')
+    token = str(consul_acl_agent.master_token)
+    with RecordingProxy(consul_acl_agent.http_addr) as proxy:
+        with_token = run_cli('--token', token, 'kv', 'ls', f'{prefix}/nothing', addr=proxy.addr)
+    assert (with_token.returncode, with_token.stderr) == (0, b'')
+    # An empty listing made with a token costs no second request.
+    assert [seen.method for seen in proxy.seen] == ['GET']
 
 
 # -- the environment ----------------------------------------------------------------------------
