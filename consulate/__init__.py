@@ -12,9 +12,8 @@
 
 from __future__ import annotations
 
-__version__ = '1.0.0.dev0'
-
 from consulate import adapters, exceptions
+from consulate._version import __version__
 from consulate.client import Consul
 from consulate.exceptions import (
     ACLDisabled,

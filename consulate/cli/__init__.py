@@ -34,13 +34,16 @@ from consulate.cli.signals import Interrupted, stopped_by_signals
 
 __all__ = ['build_parser', 'main']
 
+
+def _listed(names: Sequence[str], last: str = 'and') -> str:
+    return f'{", ".join(names[:-1])} {last} {names[-1]}'
+
+
 _EPILOG = (
-    f'environment: {", ".join(connection.ENVIRONMENT[:-1])} and {connection.ENVIRONMENT[-1]} '
-    'are read as the consul CLI reads them; an option wins over its variable. '
-    f'{", ".join(connection.REQUESTS_ENVIRONMENT[:2])} and {connection.REQUESTS_ENVIRONMENT[2]} '
-    'choose the proxy, and '
-    f'{" or ".join(connection.REQUESTS_ENVIRONMENT[3:])} the CA bundle when none is named, '
-    'as for requests.'
+    f'environment: {_listed(connection.ENVIRONMENT)} are read as the consul CLI reads them; '
+    f'an option wins over its variable. {_listed(connection.PROXY_ENVIRONMENT)} (or lower '
+    f'case) choose the proxy, and {_listed(connection.CA_ENVIRONMENT, "or")} the CA bundle '
+    'when none is named, as for requests.'
 )
 #: Negative numbers and durations (``-1``, ``-5s``) are values, not options: none of ours
 #: starts with a digit.

@@ -18,8 +18,9 @@ from consulate.exceptions import ValidationError
 
 __all__ = [
     'CONNECTION_DESTS',
+    'CA_ENVIRONMENT',
     'ENVIRONMENT',
-    'REQUESTS_ENVIRONMENT',
+    'PROXY_ENVIRONMENT',
     'add_connection_options',
     'address_hint',
     'build_client',
@@ -41,15 +42,10 @@ ENVIRONMENT = (
     'CONSUL_NAMESPACE',
     'CONSUL_PARTITION',
 )
-#: The variables requests gives meaning to, which the command honours too: the proxy to
-#: use (upper or lower case) and the CA bundle when no other is named.
-REQUESTS_ENVIRONMENT = (
-    'HTTP_PROXY',
-    'HTTPS_PROXY',
-    'NO_PROXY',
-    'REQUESTS_CA_BUNDLE',
-    'CURL_CA_BUNDLE',
-)
+#: The proxy variables (upper or lower case) and the CA bundle variables, read as requests
+#: reads them.
+PROXY_ENVIRONMENT = ('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY')
+CA_ENVIRONMENT = ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE')
 
 #: The namespace names of the connection options.
 CONNECTION_DESTS = frozenset(
@@ -149,7 +145,7 @@ def address_hint(args: argparse.Namespace, environ: Mapping[str, str] | None = N
     elif environ.get('CONSUL_HTTP_ADDR'):
         source = 'CONSUL_HTTP_ADDR'
     else:
-        return ' (no address was given, so localhost:8500 was tried: give one with --addr or CONSUL_HTTP_ADDR)'
+        return ' (no address was given, so the default was tried: give one with --addr or CONSUL_HTTP_ADDR)'
     return f' (the address came from {source}: give another with --addr or CONSUL_HTTP_ADDR)'
 
 

@@ -100,10 +100,10 @@ def test_usage_errors_show_the_usage_of_the_command_typed(
 
 def test_an_unreachable_agent_says_how_to_point_elsewhere() -> None:
     dead = f'127.0.0.1:{free_ports(1)[0]}'
-    from_env = assert_failed(run_cli('kv', 'ls', addr=dead), 1, 'cannot reach Consul')
+    from_env = assert_failed(run_cli('kv', 'ls', addr=dead), 1, f'cannot reach Consul at {dead}')
     assert 'from CONSUL_HTTP_ADDR' in from_env
     assert '--addr' in from_env
-    from_option = assert_failed(run_cli('--addr', dead, 'kv', 'ls', addr=None), 1, '--addr')
+    from_option = assert_failed(run_cli('--addr', dead, 'kv', 'ls', addr=None), 1, dead)
     assert 'from --addr' in from_option
     assert 'CONSUL_HTTP_ADDR' in from_option
 
@@ -111,7 +111,9 @@ def test_an_unreachable_agent_says_how_to_point_elsewhere() -> None:
 def test_a_missing_socket_says_how_to_point_elsewhere(tmp_path: Path) -> None:
     socket = tmp_path / 'missing.sock'
     result = run_cli('kv', 'ls', addr=f'unix://{socket}')
-    assert_failed(result, 1, 'cannot reach Consul', 'from CONSUL_HTTP_ADDR', '--addr')
+    assert_failed(
+        result, 1, f'cannot reach Consul at unix://{socket}', 'from CONSUL_HTTP_ADDR', '--addr'
+    )
 
 
 # -- listings filtered by ACLs ------------------------------------------------------------------
@@ -186,8 +188,9 @@ def variables_read_by_the_code() -> set[str]:
         text = path.read_text(encoding='utf-8')
         found.update(re.findall(r"""['"](CONSUL_[A-Z_]+)['"]""", text))
         found.update(re.findall(r"""environ(?:\.get\(|\[)\s*['"]([A-Z_]+)['"]""", text))
-        if 'get_environ_proxies' in text:
-            found.update({'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'})
+        if "'_proxy'" in text or 'get_environ_proxies' in text:
+            # Every *_proxy variable is read, as urllib reads them.
+            found.update({'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY'})
     # Set for the command run_once and lock run, not read.
     found.discard('CONSUL_LOCK_HELD')
     return found
@@ -197,5 +200,5 @@ def test_help_lists_every_environment_variable_the_command_reads() -> None:
     text = ' '.join(run_cli('--help', addr=None).stdout.decode().split())
     listed = set(re.findall(r'\b[A-Z][A-Z_]*_[A-Z_]+\b', text.split('environment:', 1)[1]))
     read = variables_read_by_the_code()
-    assert {'CONSUL_HTTP_ADDR', 'CONSUL_NAMESPACE', 'REQUESTS_CA_BUNDLE'} <= read
+    assert {'CONSUL_HTTP_ADDR', 'CONSUL_NAMESPACE', 'REQUESTS_CA_BUNDLE', 'NO_PROXY'} <= read
     assert read <= listed, read - listed
