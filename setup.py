@@ -5,7 +5,7 @@ from setuptools import find_packages, setup
 
 here = Path(__file__).parent
 version = re.search(
-    r"__version__ = '([^']+)'", (here / 'consulate' / '__init__.py').read_text()
+    r"__version__ = '([^']+)'", (here / 'consulate' / '_version.py').read_text()
 ).group(1)
 
 setup(

@@ -11,6 +11,15 @@ from urllib.parse import quote, urlsplit
 
 from consulate import adapters, exceptions
 from consulate.api.base import check_consistency
+from consulate.constants import (
+    API_VERSION,
+    DEFAULT_ADDR,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_SCHEME,
+    DEFAULT_TOKEN,
+    UNIX_SCHEME,
+)
 
 if TYPE_CHECKING:
     from consulate.api.acl import ACL
@@ -37,13 +46,17 @@ if TYPE_CHECKING:
     from consulate.api.txn import Txn
     from consulate.watch import Watch
 
-__all__ = ['API_VERSION', 'Consul', 'parse_addr', 'parse_bool']
-
-API_VERSION = 'v1'
-DEFAULT_HOST = 'localhost'
-DEFAULT_PORT = 8500
-DEFAULT_SCHEME = 'http'
-UNIX_SCHEME = 'http+unix'
+__all__ = [
+    'API_VERSION',
+    'DEFAULT_ADDR',
+    'DEFAULT_HOST',
+    'DEFAULT_PORT',
+    'DEFAULT_SCHEME',
+    'DEFAULT_TOKEN',
+    'Consul',
+    'parse_addr',
+    'parse_bool',
+]
 
 _E = TypeVar('_E', bound='Endpoint')
 

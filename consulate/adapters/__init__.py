@@ -11,10 +11,13 @@ over a UNIX domain socket (``http+unix://`` URLs, via requests-unixsocket).
 
 The package: :mod:`~consulate.adapters.request` sends, :mod:`~consulate.adapters.response`
 holds what came back, :mod:`~consulate.adapters.errors` maps transport failures.
+:mod:`~consulate.adapters.legacy` keeps 0.6.0's ``CONTENT_FORM``,
+``CONTENT_JSON`` and ``prepare_data`` (deprecated).
 """
 
 from __future__ import annotations
 
+from consulate.adapters.legacy import CONTENT_FORM, CONTENT_JSON, prepare_data
 from consulate.adapters.request import (
     DEFAULT_TIMEOUT,
     MAX_BACKOFF,
@@ -26,6 +29,8 @@ from consulate.adapters.request import (
 from consulate.adapters.response import Response
 
 __all__ = [
+    'CONTENT_FORM',
+    'CONTENT_JSON',
     'DEFAULT_TIMEOUT',
     'MAX_BACKOFF',
     'RETRY_STATUSES',
@@ -33,4 +38,5 @@ __all__ = [
     'Response',
     'Timeout',
     'UnixSocketRequest',
+    'prepare_data',
 ]

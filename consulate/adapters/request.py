@@ -407,6 +407,6 @@ class UnixSocketRequest(Request):
 
 
 def _user_agent() -> str:
-    from consulate import __version__
+    from consulate._version import __version__
 
     return f'consulate/{__version__}'
