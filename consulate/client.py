@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from consulate.api.event import Event
     from consulate.api.exported_services import ExportedServices
     from consulate.api.health import Health
+    from consulate.api.imported_services import ImportedServices
     from consulate.api.kv import KV
     from consulate.api.lock import Lock
     from consulate.api.namespace import Namespaces
@@ -338,6 +339,13 @@ class Consul:
         from consulate.api.exported_services import ExportedServices
 
         return self._endpoint(ExportedServices)
+
+    @cached_property
+    def imported_services(self) -> ImportedServices:
+        """List imported services (:class:`consulate.api.imported_services.ImportedServices`)."""
+        from consulate.api.imported_services import ImportedServices
+
+        return self._endpoint(ImportedServices)
 
     @cached_property
     def namespaces(self) -> Namespaces:
