@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from consulate import adapters, exceptions
+from consulate.adapters.request import Request
 from consulate.api.base import check_consistency
 from consulate.constants import (
     API_VERSION,
@@ -480,7 +481,7 @@ def _make_adapter(
     retries: int,
     tls_server_name: str | None,
 ) -> adapters.Request:
-    if isinstance(adapter, adapters.Request):
+    if isinstance(adapter, Request):  # the class itself: consulate.adapters.Request may be mocked
         return adapter
     if adapter is None:
         adapter = adapters.UnixSocketRequest if scheme == UNIX_SCHEME else adapters.Request

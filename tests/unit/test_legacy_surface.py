@@ -176,3 +176,13 @@ def test_nothing_inside_the_package_imports_its_top() -> None:
         for line in _top_imports(path)
     ]
     assert offenders == []
+
+
+def test_a_mocked_adapter_class_is_what_new_clients_use() -> None:
+    from unittest import mock
+
+    with mock.patch('consulate.adapters.Request') as request_class:
+        client = consulate.Consul('127.0.0.1', 8500, env={})
+        assert client.adapter is request_class.return_value
+    with consulate.Consul('127.0.0.1', 8500, env={}) as real:
+        assert type(real.adapter) is adapters.Request
