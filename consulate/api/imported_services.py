@@ -7,7 +7,7 @@ from consulate.api.base import Endpoint, JSONList
 __all__ = ['ImportedServices']
 
 #: The Consul version that has this route, named by UnsupportedEndpoint.
-SINCE = 'a Consul version with imported-services (newer than 1.22)'
+SINCE = 'a Consul version with imported-services (only in its newest source so far)'
 
 
 class ImportedServices(Endpoint):

@@ -31,7 +31,7 @@ __all__ = ['Areas', 'Autopilot', 'Keyring', 'Operator', 'Raft']
 
 _ENTERPRISE = 'Consul Enterprise'
 #: Who has the feature-gate routes, for the UnsupportedEndpoint older agents raise.
-FEATURES_SINCE = 'a Consul version with operator feature gates (newer than 1.22)'
+FEATURES_SINCE = 'a Consul version with operator feature gates (only in its newest source so far)'
 
 
 class Operator(Endpoint):
