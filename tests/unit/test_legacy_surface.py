@@ -66,6 +66,14 @@ def test_api_package_names(name: str, module: str) -> None:
     assert name in dir(consulate.api)
 
 
+def test_api_base_response() -> None:
+    from consulate.api import base
+
+    assert base.Response is adapters.Response
+    with pytest.raises(AttributeError):
+        base.NoSuchName  # noqa: B018
+
+
 def test_api_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match='NoSuchEndpoint'):
         consulate.api.NoSuchEndpoint  # noqa: B018
