@@ -18,7 +18,9 @@ setup(
     packages=find_packages(include=['consulate', 'consulate.*']),
     package_data={'consulate': ['py.typed']},
     python_requires='>=3.10',
-    install_requires=['requests>=2.25,<3', 'requests-unixsocket>=0.3'],
+    # requests 2.31 is the first without the Proxy-Authorization leak (CVE-2023-32681);
+    # consulate uses only its public Session/HTTPAdapter API, for mocks and proxies.
+    install_requires=['requests>=2.31,<3', 'requests-unixsocket>=0.3'],
     extras_require={
         'test': [
             'pytest>=7',

@@ -1,5 +1,3 @@
-"""consulate's version, alone in its module so that nothing has to import the package top."""
-
-from __future__ import annotations
+"""consulate's version, in a module of its own so that nothing inside the package imports the top."""
 
 __version__ = '1.0.0.dev0'

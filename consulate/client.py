@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote, urlsplit
+from typing import TYPE_CHECKING, TypeVar
 
-from consulate import adapters, exceptions
+from consulate import adapters
 from consulate.adapters.request import Request
-from consulate.api.base import check_consistency
-from consulate.constants import (
+from consulate.adapters.transport import Transport
+from consulate.api.base import Context
+from consulate.config import (
     API_VERSION,
-    DEFAULT_ADDR,
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_SCHEME,
-    DEFAULT_TOKEN,
     UNIX_SCHEME,
+    parse_addr,
+    parse_bool,
 )
+from consulate.config import Config as ClientConfig
+from consulate.constants import DEFAULT_ADDR, DEFAULT_TOKEN
 
 if TYPE_CHECKING:
     from consulate.api.acl import ACL
@@ -55,6 +56,7 @@ __all__ = [
     'DEFAULT_PORT',
     'DEFAULT_SCHEME',
     'DEFAULT_TOKEN',
+    'UNIX_SCHEME',
     'Consul',
     'parse_addr',
     'parse_bool',
@@ -102,7 +104,16 @@ class Consul:
     :param token_file: a file holding the ACL token (used when ``token`` is not given)
     :param timeout: seconds, or ``(connect, read)``; default ``(5, 30)``
     :param retries: how often to retry a request that could not be sent,
-        and a read answered with 429, 500, 502 or 504 (writes are never retried)
+        and a read answered with 429, 500, 502 or 504 (a write that may have
+        been sent is never retried)
+    :param pool_size: idle connections kept for ordinary requests (default
+        32: size it to the threads sharing the client); blocking queries,
+        watches and streams use connections of their own, so they never
+        make ordinary calls wait
+    :param transport: send every request through this object instead of
+        consulate's own connections: anything with ``send(WireRequest) ->
+        RawResponse`` and ``close()`` (see :mod:`consulate.adapters.transport`);
+        for tests
     :param consistency: the default consistency mode of reads:
         ``'default'``, ``'stale'`` or ``'consistent'``
     :param namespace: Consul Enterprise namespace, sent only when set
@@ -135,38 +146,44 @@ class Consul:
         decode_json: bool = True,
         tls_server_name: str | None = None,
         env: Mapping[str, str] | None = None,
+        pool_size: int | None = None,
+        transport: Transport | None = None,
     ) -> None:
-        environ: Mapping[str, str] = os.environ if env is None else env
-        if addr is None and (host, port, scheme) == (DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SCHEME):
-            addr = environ.get('CONSUL_HTTP_ADDR') or None
-        if addr is not None:
-            scheme, host, port = parse_addr(addr)
-        if scheme == 'http' and parse_bool(environ.get('CONSUL_HTTP_SSL'), 'CONSUL_HTTP_SSL'):
-            scheme = 'https'
-        if scheme not in ('http', 'https', UNIX_SCHEME):
-            raise exceptions.ValidationError(
-                f'unknown scheme {scheme!r}: use http, https or http+unix'
-            )
-        self.scheme = scheme
-        self.host = host
-        self.port = port
-        self.datacenter = datacenter
-        self._token = _resolve_token(token, token_file, environ)
-        self._options: dict[str, Any] = {
-            'consistency': check_consistency(consistency),
-            'namespace': namespace or environ.get('CONSUL_NAMESPACE') or None,
-            'partition': partition or environ.get('CONSUL_PARTITION') or None,
-        }
-        self._decode_json = decode_json
-        self._base_uri = _base_uri(scheme, host, port)
-        self._adapter = _make_adapter(
-            adapter,
+        config = ClientConfig.build(
+            host,
+            port,
+            datacenter,
+            token,
             scheme,
-            timeout,
-            _resolve_verify(verify, environ),
-            _resolve_cert(cert, environ),
-            retries,
-            tls_server_name or environ.get('CONSUL_TLS_SERVER_NAME') or None,
+            verify,
+            cert,
+            addr=addr,
+            token_file=token_file,
+            timeout=timeout,
+            retries=retries,
+            pool_size=pool_size,
+            consistency=consistency,
+            namespace=namespace,
+            partition=partition,
+            tls_server_name=tls_server_name,
+            env=env,
+        )
+        self.scheme = config.scheme
+        self.host = config.host
+        self.port = config.port
+        self.datacenter = datacenter
+        self._config = config
+        self._base_uri = config.base_uri
+        self._adapter = _make_adapter(adapter, config, transport)
+        self._context = Context(
+            config.base_uri,
+            self._adapter,
+            datacenter,
+            config.token,
+            config.consistency,
+            config.namespace,
+            config.partition,
+            decode_json,
         )
 
     def __repr__(self) -> str:
@@ -197,10 +214,8 @@ class Consul:
         """The adapter every endpoint sends its requests through."""
         return self._adapter
 
-    def _endpoint(self, cls: type[_E], **extra: Any) -> _E:
-        return cls(
-            self._base_uri, self._adapter, self.datacenter, self._token, **self._options, **extra
-        )
+    def _endpoint(self, cls: type[_E]) -> _E:
+        return cls(self._context, self._adapter)
 
     @cached_property
     def acl(self) -> ACL:
@@ -242,7 +257,7 @@ class Consul:
         """Access the Consul KV API (:class:`consulate.api.kv.KV`)."""
         from consulate.api.kv import KV
 
-        return self._endpoint(KV, decode_json=self._decode_json)
+        return self._endpoint(KV)
 
     @cached_property
     def lock(self) -> Lock:
@@ -255,7 +270,7 @@ class Consul:
         """
         from consulate.api.lock import Lock
 
-        return self._endpoint(Lock, session=self.session)
+        return Lock(self._context, self._adapter, session=self.session)
 
     @cached_property
     def session(self) -> Session:
@@ -370,119 +385,22 @@ class Consul:
         return self._endpoint(Peerings)
 
 
-def parse_addr(addr: str) -> tuple[str, str, int | None]:
-    """Split a ``CONSUL_HTTP_ADDR`` value into ``(scheme, host, port)``.
-
-    Accepts ``host:port``, ``http://host:port``, ``https://host:port`` and
-    ``unix:///path/to.sock``; an address without a port gets Consul's
-    default port, 8500.
-
-    :raises consulate.exceptions.ValidationError: any other form
-    """
-    addr = addr.strip()
-    if addr.startswith('unix://'):
-        path = addr[len('unix://') :]
-        if not path:
-            raise exceptions.ValidationError(f'no socket path in address {addr!r}')
-        return UNIX_SCHEME, path, None
-    if '://' not in addr:
-        addr = f'http://{addr}'
-    parts = urlsplit(addr)
-    if parts.scheme not in ('http', 'https'):
-        raise exceptions.ValidationError(
-            f'unknown protocol scheme {parts.scheme!r} in address {addr!r}'
-        )
-    if parts.path not in ('', '/'):
-        raise exceptions.ValidationError(f'a Consul address cannot have a path: {addr!r}')
-    try:
-        port = parts.port
-    except ValueError as error:
-        raise exceptions.ValidationError(f'invalid port in address {addr!r}') from error
-    if not parts.hostname:
-        raise exceptions.ValidationError(f'no host in address {addr!r}')
-    return parts.scheme, parts.hostname, port if port is not None else DEFAULT_PORT
-
-
-def parse_bool(value: str | None, name: str = 'value') -> bool | None:
-    """Parse a boolean the way Go's ``strconv.ParseBool`` does; None when unset or empty.
-
-    :raises consulate.exceptions.ValidationError: not a boolean
-    """
-    if value is None or value == '':
-        return None
-    if value in ('1', 't', 'T', 'TRUE', 'true', 'True'):
-        return True
-    if value in ('0', 'f', 'F', 'FALSE', 'false', 'False'):
-        return False
-    raise exceptions.ValidationError(f'{name} must be true or false, not {value!r}')
-
-
-def _base_uri(scheme: str, host: str, port: int | None) -> str:
-    if scheme == UNIX_SCHEME:
-        return f'{UNIX_SCHEME}://{quote(host, safe="")}/{API_VERSION}'
-    if ':' in host and not host.startswith('['):
-        host = f'[{host}]'
-    netloc = host if port is None else f'{host}:{port}'
-    return f'{scheme}://{netloc}/{API_VERSION}'
-
-
-def _resolve_token(
-    token: str | None, token_file: str | None, environ: Mapping[str, str]
-) -> str | None:
-    """An explicit token, else a token file (argument, then CONSUL_HTTP_TOKEN_FILE), else CONSUL_HTTP_TOKEN."""
-    if token is not None:
-        return token
-    path = token_file or environ.get('CONSUL_HTTP_TOKEN_FILE')
-    if path:
-        try:
-            with open(path, encoding='utf-8') as handle:
-                content = handle.read().strip()
-        except OSError as error:
-            raise exceptions.ValidationError(
-                f'cannot read the token file {path}: {error.strerror}'
-            ) from error
-        if content:
-            return content
-    return environ.get('CONSUL_HTTP_TOKEN') or None
-
-
-def _resolve_verify(verify: bool | str, environ: Mapping[str, str]) -> bool | str:
-    """An explicit False or CA path wins; else CONSUL_HTTP_SSL_VERIFY, CONSUL_CACERT, CONSUL_CAPATH.
-
-    Only ``False`` itself turns verification off: None, ``''`` or 0 keep it on.
-    """
-    if verify is False or (verify and verify is not True):
-        return verify
-    if parse_bool(environ.get('CONSUL_HTTP_SSL_VERIFY'), 'CONSUL_HTTP_SSL_VERIFY') is False:
-        return False
-    return environ.get('CONSUL_CACERT') or environ.get('CONSUL_CAPATH') or True
-
-
-def _resolve_cert(
-    cert: str | tuple[str, str] | None, environ: Mapping[str, str]
-) -> str | tuple[str, str] | None:
-    if cert is not None:
-        return cert
-    cert_file = environ.get('CONSUL_CLIENT_CERT') or None
-    key_file = environ.get('CONSUL_CLIENT_KEY') or None
-    if bool(cert_file) != bool(key_file):
-        raise exceptions.ValidationError(
-            'both CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY must be set, or neither'
-        )
-    return (cert_file, key_file) if cert_file and key_file else None
-
-
 def _make_adapter(
     adapter: type[adapters.Request] | adapters.Request | None,
-    scheme: str,
-    timeout: adapters.Timeout | None,
-    verify: bool | str,
-    cert: str | tuple[str, str] | None,
-    retries: int,
-    tls_server_name: str | None,
+    config: ClientConfig,
+    transport: Transport | None,
 ) -> adapters.Request:
     if isinstance(adapter, Request):  # the class itself: consulate.adapters.Request may be mocked
         return adapter
     if adapter is None:
-        adapter = adapters.UnixSocketRequest if scheme == UNIX_SCHEME else adapters.Request
-    return adapter(timeout, verify, cert, retries=retries, tls_server_name=tls_server_name)
+        adapter = adapters.UnixSocketRequest if config.scheme == UNIX_SCHEME else adapters.Request
+    return adapter(
+        config.timeout,
+        config.verify,
+        config.cert,
+        retries=config.retries,
+        tls_server_name=config.tls_server_name,
+        pool_size=config.pool_size,
+        config=config,
+        transport=transport,
+    )

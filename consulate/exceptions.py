@@ -35,7 +35,7 @@ the ACL token.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 __all__ = [
     'ACLDisabled',
@@ -62,6 +62,7 @@ __all__ = [
     'UnsupportedEndpoint',
     'ValidationError',
     'ValueTooLarge',
+    'error_for',
     'raise_for_status',
 ]
 
@@ -71,11 +72,35 @@ class ConsulateException(Exception):
 
 
 class RequestError(ConsulateException):
-    """The request got no usable answer: connection, TLS, timeout or protocol failure."""
+    """The request got no usable answer: connection, TLS, timeout or protocol failure.
+
+    :ivar sent: False when no byte of the request can have reached the agent
+        (the connection was never made); True when it may have
+    :ivar maybe_applied: True when the request was a write that may have been
+        applied although no answer came back (it was sent, then the connection
+        broke or timed out): read the state again before repeating it. A write
+        that raised with ``maybe_applied`` False was certainly not applied.
+    """
+
+    #: The default of :attr:`sent` for this class.
+    default_sent = True
+
+    def __init__(self, *args: object, sent: bool | None = None) -> None:
+        super().__init__(*args)
+        self.sent = self.default_sent if sent is None else sent
+        self.maybe_applied = False
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.maybe_applied:
+            text += ' (the write may have been applied)'
+        return text
 
 
 class ConnectError(RequestError):
     """The connection to the agent could not be made (refused, no socket, unknown host)."""
+
+    default_sent = False
 
 
 class TLSError(ConnectError):
@@ -97,6 +122,7 @@ class APIError(ConsulateException):
     :ivar method: the HTTP method of the request
     :ivar path: the URL path of the request, without the query string
     :ivar message: Consul's error text (the response body, decoded)
+    :ivar response: the answer (headers included), when the error came from one
     """
 
     #: The advice appended to the message, where there is one to give.
@@ -108,6 +134,8 @@ class APIError(ConsulateException):
         self.method = method
         self.path = path
         self.message = message
+        #: The :class:`consulate.adapters.Response` that carried the error, when there was one.
+        self.response: Any = None
 
     def __str__(self) -> str:
         text = f'{self.status_code} on {self.method} {self.path}'
@@ -274,15 +302,13 @@ def exception_for(status_code: int) -> type[APIError]:
         return ClientError if status_code < 500 else ServerError
 
 
+def error_for(status_code: int, method: str, path: str, body: bytes) -> APIError:
+    """The exception an error status maps to, with Consul's message decoded as text."""
+    message = body.decode('utf-8', 'replace').strip()
+    return exception_for(status_code)(status_code, method, path, message)
+
+
 def raise_for_status(status_code: int, method: str, path: str, body: bytes) -> None:
     """Raise the mapped exception when ``status_code`` is 400 or more."""
     if status_code >= 400:
-        raise_error(exception_for(status_code), status_code, method, path, body)
-
-
-def raise_error(
-    cls: type[APIError], status_code: int, method: str, path: str, body: bytes, **extra: Any
-) -> NoReturn:
-    """Raise ``cls`` for a response, with Consul's message decoded as text."""
-    message = body.decode('utf-8', 'replace').strip()
-    raise cls(status_code, method, path, message, **extra)
+        raise error_for(status_code, method, path, body)

@@ -1,16 +1,16 @@
-"""The HTTP layer: the only code in consulate that talks to :mod:`requests`.
+"""The HTTP layer: the only package in consulate that talks to sockets, requests and urllib3.
 
-An adapter sends one request and returns a :class:`Response`. It owns the
-connection pool (one :class:`requests.Session` per client, so connections are
-kept alive), the timeouts, TLS settings, the ACL token header and the retry
-policy, and it turns every transport failure into a
-:class:`consulate.exceptions.RequestError` subclass.
+:class:`Request` is the adapter every endpoint sends through; its
+:meth:`~Request.request` is the one path of every request (see
+:mod:`consulate.adapters.request`). It hands each request to the transport of
+the agent's address (:mod:`consulate.adapters.transport` is the seam):
+:class:`~consulate.adapters.http.PooledTransport` normally, pooled
+``http.client`` connections over TCP, TLS or a UNIX socket, and
+:class:`~consulate.adapters.via_requests.RequestsTransport` while an HTTP
+mocking library is active or a proxy is configured.
 
-:class:`Request` speaks HTTP and HTTPS, :class:`UnixSocketRequest` speaks HTTP
-over a UNIX domain socket (``http+unix://`` URLs, via requests-unixsocket).
-
-The package: :mod:`~consulate.adapters.request` sends, :mod:`~consulate.adapters.response`
-holds what came back, :mod:`~consulate.adapters.errors` maps transport failures.
+:class:`UnixSocketRequest` keeps the name consulate 0.6 gave the UNIX-socket
+adapter; :class:`Response` is what came back.
 :mod:`~consulate.adapters.legacy` keeps 0.6.0's ``CONTENT_FORM``,
 ``CONTENT_JSON`` and ``prepare_data`` (deprecated).
 """
@@ -21,22 +21,28 @@ from consulate.adapters.legacy import CONTENT_FORM, CONTENT_JSON, prepare_data
 from consulate.adapters.request import (
     DEFAULT_TIMEOUT,
     MAX_BACKOFF,
+    READ_METHODS,
     RETRY_STATUSES,
     Request,
     Timeout,
     UnixSocketRequest,
 )
 from consulate.adapters.response import Response
+from consulate.adapters.transport import RawResponse, Transport, WireRequest
 
 __all__ = [
     'CONTENT_FORM',
     'CONTENT_JSON',
     'DEFAULT_TIMEOUT',
     'MAX_BACKOFF',
+    'READ_METHODS',
     'RETRY_STATUSES',
+    'RawResponse',
     'Request',
     'Response',
     'Timeout',
+    'Transport',
     'UnixSocketRequest',
     'prepare_data',
+    'WireRequest',
 ]

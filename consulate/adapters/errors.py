@@ -1,8 +1,15 @@
-"""Turn requests and urllib3 failures into :class:`consulate.exceptions.RequestError` subclasses."""
+"""Turn socket, TLS, http.client, requests and urllib3 failures into consulate exceptions.
+
+Every message names the agent's address and the request (``cannot reach
+Consul at 127.0.0.1:1 for GET /v1/kv/: Connection refused``), never the query
+string or a token, and the original exception stays as ``__cause__``.
+"""
 
 from __future__ import annotations
 
+import http.client
 import re
+import socket
 import ssl
 
 import requests
@@ -10,7 +17,76 @@ from urllib3 import exceptions as u3
 
 from consulate import exceptions
 
-__all__ = ['nothing_sent', 'transport_error']
+__all__ = ['display_address', 'requests_error', 'socket_error']
+
+
+def display_address(origin: str) -> str:
+    """How an origin is named in messages: ``host:port``, ``https://host:port``, ``unix:///path``."""
+    from urllib.parse import unquote
+
+    scheme, _, rest = origin.partition('://')
+    if scheme == 'http+unix':
+        return f'unix://{unquote(rest)}'
+    return rest if scheme == 'http' else origin
+
+
+def socket_error(
+    error: BaseException, address: str, method: str, path: str, *, sent: bool
+) -> exceptions.RequestError:
+    """The consulate exception for a failure of a pooled ``http.client`` connection.
+
+    :param sent: whether any of the request may have reached the agent
+    """
+    where = f'{method} {path}'
+    reason = _strerror(error)
+    mapped: exceptions.RequestError
+    if isinstance(error, (ssl.SSLError, ssl.CertificateError)):
+        mapped = exceptions.TLSError(f'TLS failed with {address} on {where}: {reason}')
+    elif isinstance(error, (TimeoutError, socket.timeout)):
+        phase = 'reading the answer to' if sent else 'connecting for'
+        mapped = exceptions.RequestTimeout(f'timed out {phase} {where} at {address}', sent=sent)
+    elif not sent:
+        mapped = exceptions.ConnectError(f'cannot reach Consul at {address} for {where}: {reason}')
+    elif isinstance(error, (http.client.HTTPException, OSError)):
+        mapped = exceptions.RequestError(
+            f'the connection to {address} broke during {where}: {reason}', sent=True
+        )
+    else:  # pragma: no cover - every failure of http.client is one of the above
+        mapped = exceptions.RequestError(f'request failed on {where} at {address}: {reason}')
+    return mapped
+
+
+def _strerror(error: BaseException) -> str:
+    if isinstance(error, http.client.RemoteDisconnected):
+        return 'the agent closed the connection without answering'
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
+
+
+def requests_error(
+    error: BaseException, address: str, method: str, path: str
+) -> exceptions.RequestError:
+    """The consulate exception for a requests (or urllib3) failure, with ``sent`` set."""
+    where = f'{method} {path}'
+    cause = _cause(error)
+    reason = _reason(cause)
+    sent = not _nothing_sent(cause)
+    if isinstance(cause, (u3.SSLError, ssl.SSLError, ssl.CertificateError)) or isinstance(
+        error, requests.exceptions.SSLError
+    ):
+        return exceptions.TLSError(f'TLS failed with {address} on {where}: {reason}')
+    if isinstance(cause, (u3.TimeoutError, TimeoutError)) or isinstance(
+        error, requests.exceptions.Timeout
+    ):
+        return exceptions.RequestTimeout(f'timed out on {where} at {address}: {reason}', sent=sent)
+    if not sent or isinstance(cause, (u3.ProxyError, u3.PoolError)):
+        return exceptions.ConnectError(
+            f'cannot reach Consul at {address} for {where}: {reason}', sent=sent
+        )
+    return exceptions.RequestError(
+        f'the connection to {address} broke during {where}: {reason}', sent=sent
+    )
 
 
 def _cause(error: BaseException) -> BaseException:
@@ -29,40 +105,12 @@ def _cause(error: BaseException) -> BaseException:
             return inner
 
 
-def nothing_sent(error: BaseException) -> bool:
+def _nothing_sent(cause: BaseException) -> bool:
     """True when the request failed before any byte of it reached the agent."""
-    cause = _cause(error)
     if isinstance(cause, u3.ProtocolError) and len(cause.args) > 1:
         cause = cause.args[1]
     # NewConnectionError and NameResolutionError are ConnectTimeoutErrors too.
     return isinstance(cause, (u3.ConnectTimeoutError, FileNotFoundError, ConnectionRefusedError))
-
-
-def transport_error(error: BaseException, method: str, path: str) -> exceptions.RequestError:
-    """Map a requests or urllib3 exception to the matching consulate exception."""
-    where = f'{method} {path}'
-    cause = _cause(error)
-    reason = _reason(cause)
-    if isinstance(cause, (u3.SSLError, ssl.SSLError, ssl.CertificateError)) or isinstance(
-        error, requests.exceptions.SSLError
-    ):
-        return exceptions.TLSError(f'TLS failed on {where}: {reason}')
-    if isinstance(cause, u3.NewConnectionError):
-        return exceptions.ConnectError(f'cannot reach Consul for {where}: {reason}')
-    if isinstance(cause, (u3.TimeoutError, TimeoutError)) or isinstance(
-        error, requests.exceptions.Timeout
-    ):
-        return exceptions.RequestTimeout(f'timed out on {where}: {reason}')
-    if isinstance(cause, u3.ProtocolError) and not str(cause.args[0]).startswith(
-        'Connection aborted'
-    ):
-        # The connection broke in the middle of the answer.
-        return exceptions.RequestError(f'request failed on {where}: {reason}')
-    if isinstance(cause, (u3.ProtocolError, u3.ProxyError, u3.PoolError, OSError)) or isinstance(
-        error, requests.exceptions.ConnectionError
-    ):
-        return exceptions.ConnectError(f'cannot reach Consul for {where}: {reason}')
-    return exceptions.RequestError(f'request failed on {where}: {reason}')
 
 
 def _reason(cause: BaseException) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
+
+if TYPE_CHECKING:
+    from consulate.adapters.transport import RawResponse
 
 __all__ = ['Response']
 
@@ -17,10 +20,11 @@ class Response:
     The body is kept as bytes in :attr:`content`; :attr:`body` decodes it
     (JSON when the agent said so, else text, else bytes). The Consul
     metadata headers are parsed into :attr:`index`, :attr:`known_leader`,
-    :attr:`last_contact` and :attr:`content_hash`.
+    :attr:`last_contact` and :attr:`content_hash`. A streamed answer has an
+    empty :attr:`content`; its body comes from :meth:`iter_content`.
     """
 
-    __slots__ = ('_body', 'content', 'headers', 'method', 'path', 'status_code')
+    __slots__ = ('_body', '_raw', 'content', 'headers', 'method', 'path', 'status_code')
 
     def __init__(
         self,
@@ -36,6 +40,7 @@ class Response:
         self.method = method
         self.path = path
         self._body: Any = _UNSET
+        self._raw: RawResponse | None = None
 
     def __repr__(self) -> str:
         return f'<Response {self.status_code} {self.method} {self.path}>'
@@ -52,6 +57,36 @@ class Response:
         if self._body is _UNSET:
             self._body = self._load_json()
         return self._body
+
+    def iter_content(self) -> Generator[bytes, None, None]:
+        """The body of a streamed answer, chunk by chunk; its connection is released at the end.
+
+        Closing the iterator early closes the connection.
+
+        :raises consulate.exceptions.RequestError: the connection broke mid-body
+        """
+        raw, self._raw = self._raw, None
+        if raw is None:
+            if self.content:
+                yield self.content
+            return
+        yield from raw.iter_chunks()
+
+    def close(self) -> None:
+        """Release the connection of a streamed answer that will not be read to its end."""
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.close()
+
+    def raise_for_status(self) -> None:
+        """Raise the exception the status maps to, when it is 400 or more.
+
+        :raises consulate.exceptions.APIError: the mapped subclass, carrying this response
+        """
+        if self.status_code >= 400:
+            error = exceptions.error_for(self.status_code, self.method, self.path, self.content)
+            error.response = self
+            raise error
 
     @property
     def index(self) -> int | None:

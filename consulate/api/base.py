@@ -1,21 +1,25 @@
-"""The plumbing every endpoint class shares: URLs, common parameters and requests.
+"""The plumbing every endpoint class shares: its settings, URLs, common parameters and requests.
 
-A public method builds its path segments and query parameters and calls one
-of :meth:`Endpoint._get`, :meth:`Endpoint._put`, :meth:`Endpoint._post` or
-:meth:`Endpoint._delete`. Those quote each path segment, add the datacenter,
-consistency mode, namespace and blocking-query parameters, send the request
-through the shared adapter (with the token, which only the adapter handles)
-and raise the mapped exception for any error status.
+Each endpoint receives a :class:`Context` (the client's API URI, adapter,
+datacenter, token and defaults) and hands it to the endpoints it makes, with
+:meth:`Endpoint._child`. A public method builds its path segments and query
+parameters and calls one of :meth:`Endpoint._get`, :meth:`Endpoint._put`,
+:meth:`Endpoint._post` or :meth:`Endpoint._delete`. Those quote each path
+segment, add the datacenter, consistency mode, namespace and blocking-query
+parameters, and send the request through the adapter's one path
+(:meth:`consulate.adapters.Request.request`), which owns the token, timeouts,
+retries and the status -> exception mapping.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from consulate import exceptions
@@ -23,7 +27,7 @@ from consulate import exceptions
 if TYPE_CHECKING:
     from consulate.adapters import Request, Response
 
-__all__ = ['CONSISTENCY_MODES', 'Endpoint', 'JSONList', 'JSONObject', 'duration']
+__all__ = ['CONSISTENCY_MODES', 'Context', 'Endpoint', 'JSONList', 'JSONObject', 'duration']
 
 #: A JSON object as Consul returns it.
 JSONObject = dict[str, Any]
@@ -40,11 +44,49 @@ _DURATION = re.compile(r'^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$')
 _UNITS = {'ns': 1e-9, 'us': 1e-6, 'µs': 1e-6, 'ms': 1e-3, 's': 1.0, 'm': 60.0, 'h': 3600.0}
 _PART = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
 
+_ALLOW_NONE: frozenset[int] = frozenset()
+_ALLOW_404 = frozenset({404})
+_ALLOW_409 = frozenset({409})
+_ALLOW_BOTH = frozenset({404, 409})
+
+_E = TypeVar('_E', bound='Endpoint')
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """What every endpoint of a client shares: where and how to send, and the defaults of requests.
+
+    :ivar uri: the API's base URI, for example ``http://localhost:8500/v1``
+    :ivar adapter: the :class:`consulate.adapters.Request` every request goes through
+    :ivar datacenter: sent as ``?dc=`` by the endpoints that take one
+    :ivar token: the ACL token, sent in the ``X-Consul-Token`` header (never shown in the repr)
+    :ivar consistency: the default consistency mode of reads
+    :ivar namespace: Consul Enterprise namespace, sent as ``?ns=`` when set
+    :ivar partition: Consul Enterprise admin partition, sent as ``?partition=`` when set
+    :ivar decode_json: whether KV reads decode JSON text into Python values
+    """
+
+    uri: str
+    adapter: Request
+    datacenter: str | None = None
+    token: str | None = dataclasses.field(default=None, repr=False)
+    consistency: str | None = None
+    namespace: str | None = None
+    partition: str | None = None
+    decode_json: bool = True
+
+    def __post_init__(self) -> None:
+        check_consistency(self.consistency)
+
 
 class Endpoint:
     """The base of every endpoint class: ``(uri, adapter, datacenter=None, token=None)``.
 
-    :param uri: the API's base URI, for example ``http://localhost:8500/v1``
+    Endpoints made by the client (and by :meth:`_child`) get a :class:`Context`
+    in place of ``uri`` (and its adapter); the seed's four arguments still work.
+
+    :param uri: the API's base URI, for example ``http://localhost:8500/v1``,
+        or a :class:`Context`
     :param adapter: the :class:`consulate.adapters.Request` that sends requests
     :param datacenter: sent as ``?dc=`` by the endpoints that take one
     :param token: the ACL token, sent in the ``X-Consul-Token`` header
@@ -52,33 +94,55 @@ class Endpoint:
         (``'default'``, ``'stale'`` or ``'consistent'``)
     :param namespace: Consul Enterprise namespace, sent as ``?ns=`` when set
     :param partition: Consul Enterprise admin partition, sent as ``?partition=`` when set
+    :param decode_json: whether KV reads decode JSON text into Python values
     """
 
     #: The Consul URL prefix this class serves (``/v1/<prefix>/...``).
     PREFIX: ClassVar[str] = ''
     #: Whether the endpoint accepts ``?dc=`` (agent-local endpoints do not).
     ACCEPTS_DC: ClassVar[bool] = True
+    #: Endpoints made with this one and kept as its attributes (``consul.agent.check``),
+    #: by attribute name; they share its context.
+    CHILDREN: ClassVar[Mapping[str, type[Endpoint]]] = {}
 
     def __init__(
         self,
-        uri: str,
-        adapter: Request,
+        uri: str | Context,
+        adapter: Request | None,
         datacenter: str | None = None,
         token: str | None = None,
         *,
         consistency: str | None = None,
         namespace: str | None = None,
         partition: str | None = None,
+        decode_json: bool = True,
     ) -> None:
-        self._api_uri = uri
-        self._base_uri = f'{uri}/{self.PREFIX}' if self.PREFIX else uri
-        self._adapter = adapter
-        self._dc = datacenter
-        self._token = token
-        self._consistency = check_consistency(consistency)
-        self._namespace = namespace
-        self._partition = partition
+        if isinstance(uri, Context):
+            context = uri
+            if adapter is not None and adapter is not context.adapter:
+                context = dataclasses.replace(context, adapter=adapter)
+        else:
+            if adapter is None:
+                raise exceptions.ValidationError(f'{type(self).__name__} needs an adapter')
+            context = Context(
+                uri, adapter, datacenter, token, consistency, namespace, partition, decode_json
+            )
+        self._context = context
+        self._api_uri = context.uri
+        self._base_uri = f'{context.uri}/{self.PREFIX}' if self.PREFIX else context.uri
+        self._adapter = context.adapter
+        self._dc = context.datacenter
+        self._token = context.token
+        self._consistency = context.consistency
+        self._namespace = context.namespace
+        self._partition = context.partition
         self._local = threading.local()
+        for name, child in self.CHILDREN.items():
+            setattr(self, name, self._child(child))
+
+    def _child(self, cls: type[_E], **extra: Any) -> _E:
+        """Make another endpoint that shares this one's context (its adapter, token, defaults)."""
+        return cls(self._context, self._adapter, **extra)
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__} {self._base_uri}>'
@@ -146,38 +210,56 @@ class Endpoint:
         *,
         allow_404: bool = False,
         allow_409: bool = False,
+        allow: frozenset[int] | None = None,
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
         dc: str | None = None,
         raw_body: bool = False,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        timeout: tuple[float, float] | None = None,
     ) -> Response:
-        """Send one request; raise the mapped exception for a status of 400 or more.
+        """Send one request through the adapter's one path; error statuses raise, unless allowed.
 
-        :param data: bytes or str are sent as they are (``raw_body``) or any
-            other value JSON-encoded; ``None`` sends no body
+        :param data: bytes or str are sent as they are (``raw_body``), a binary
+            file is streamed, any other value is JSON-encoded; ``None`` sends no body
         :param allow_404: return a 404 answer instead of raising NotFound
+        :param allow_409: return a 409 answer instead of raising Conflict
+        :param stream: read the answer's body lazily (:meth:`Response.iter_content`);
+            a stream is a long poll
+        :param timeout: ``(connect, read)`` seconds instead of the client's
         """
         read = method == 'GET'
         query = self._params(
             params, read=read, consistency=consistency, index=index, wait=wait, dc=dc
         )
         body, content_type = _encode_body(data, raw_body)
-        blocking = index or query.get('hash')  # index- or hash-based blocking
-        timeout = self._blocking_timeout(wait) if blocking and wait is not None else None
-        response = self._adapter.request(
-            method,
-            url,
-            params=query,
-            data=body,
-            token=self._token,
-            content_type=content_type,
-            timeout=timeout,
-        )
+        blocking = bool(index or query.get('hash'))  # index- or hash-based blocking
+        if blocking and wait is not None:
+            timeout = self._blocking_timeout(wait)
+        if allow is None:
+            allow = _ALLOW_BOTH if allow_404 and allow_409 else (
+                _ALLOW_404 if allow_404 else _ALLOW_409 if allow_409 else _ALLOW_NONE
+            )  # fmt: skip
+        try:
+            response = self._adapter.request(
+                method,
+                url,
+                params=query,
+                data=body,
+                token=self._token,
+                content_type=content_type,
+                headers=headers,
+                timeout=timeout,
+                allow=allow,
+                stream=stream,
+                long_poll=blocking or stream,
+            )
+        except exceptions.APIError as error:
+            self._local.response = error.response
+            raise
         self._local.response = response
-        status = response.status_code
-        if status >= 400 and not ((allow_404 and status == 404) or (allow_409 and status == 409)):
-            exceptions.raise_for_status(status, method, response.path, response.content)
         return response
 
     def _get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Response:
@@ -247,11 +329,12 @@ class Endpoint:
         if response.status_code != 404:
             return response
         if self._route_missing(url, response):
+            response.close()
             raise exceptions.UnsupportedEndpoint(
                 404, method, response.path, f'this endpoint needs {since}'
             )
         if not allow_404:
-            exceptions.raise_for_status(404, method, response.path, response.content)
+            response.raise_for_status()
         return response
 
     def _route_missing(self, url: str, response: Response) -> bool:
@@ -294,13 +377,15 @@ def _truth(response: Response) -> bool:
     return content == b'true' or content == b''
 
 
-def _encode_body(data: Any, raw: bool) -> tuple[bytes | None, str | None]:
-    """Encode a request body: bytes/str as they are with ``raw``, anything else as JSON."""
+def _encode_body(data: Any, raw: bool) -> tuple[bytes | IO[bytes] | None, str | None]:
+    """Encode a request body: bytes/str as they are with ``raw``, a file as is, else JSON."""
     if data is None:
         return None, None
     if raw:
         if isinstance(data, str):
             return data.encode('utf-8'), 'application/octet-stream'
+        if hasattr(data, 'read'):
+            return data, 'application/octet-stream'
         return bytes(data), 'application/octet-stream'
     return json.dumps(data, separators=(',', ':')).encode('utf-8'), 'application/json'
 

@@ -17,13 +17,13 @@ Each of the three keeps its own :attr:`~consulate.api.base.Endpoint.last_respons
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from consulate import exceptions
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 if TYPE_CHECKING:
-    from consulate.adapters import Request, Response
+    from consulate.adapters import Response
 
 __all__ = ['ACTIONS', 'CA', 'Connect', 'Intentions']
 
@@ -266,19 +266,12 @@ class Connect(Endpoint):
 
     PREFIX = 'connect'
 
-    def __init__(
-        self,
-        uri: str,
-        adapter: Request,
-        datacenter: str | None = None,
-        token: str | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(uri, adapter, datacenter, token, **options)
-        #: The certificate authority (:class:`CA`).
-        self.ca = CA(uri, adapter, datacenter, token, **options)
-        #: Intentions (:class:`Intentions`).
-        self.intentions = Intentions(uri, adapter, datacenter, token, **options)
+    CHILDREN: ClassVar[Mapping[str, type[Endpoint]]] = {'ca': CA, 'intentions': Intentions}
+
+    #: The certificate authority (:class:`CA`).
+    ca: CA
+    #: Intentions (:class:`Intentions`).
+    intentions: Intentions
 
 
 def _intention(

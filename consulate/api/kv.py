@@ -11,26 +11,22 @@ the stored bytes untouched.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import Any
 
 from consulate import exceptions
+from consulate.api import txn
 from consulate.api.base import Endpoint
+from consulate.api.values import (
+    check_flags,
+    decode_value,
+    encode_value,
+    key_path,
+    quote_key,
+    stored_bytes,
+)
 
-if TYPE_CHECKING:
-    from consulate.adapters import Request
-
-__all__ = ['KV', 'decode_value', 'encode_value', 'key_path']
-
-#: The characters a JSON text can start with: only these are tried as JSON.
-_JSON_START = frozenset(b'{["-0123456789tfn')
-#: The characters a key may not hold (Consul refuses or mangles them).
-_CONTROL_CHARS = re.compile('[\x00-\x1f\x7f]')
+__all__ = ['KV', 'Record']
 
 #: A record as :meth:`KV.records` returns it: ``(key, flags, value)``.
 Record = tuple[str, int, Any]
@@ -44,23 +40,11 @@ class KV(Endpoint):
     work as they do on a ``dict``; :meth:`get_record`, :meth:`set_record` and
     :meth:`records` reach the flags and indexes of each entry.
 
-    :param decode_json: decode stored JSON text into Python values on read
+    Whether stored JSON text is decoded on read is the client's
+    ``decode_json`` setting (``Consul(decode_json=False)``).
     """
 
     PREFIX = 'kv'
-
-    def __init__(
-        self,
-        uri: str,
-        adapter: Request,
-        datacenter: str | None = None,
-        token: str | None = None,
-        *,
-        decode_json: bool = True,
-        **options: Any,
-    ) -> None:
-        super().__init__(uri, adapter, datacenter, token, **options)
-        self._decode_json = decode_json
 
     # -- the dict interface -------------------------------------------------
 
@@ -88,8 +72,7 @@ class KV(Endpoint):
         :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
         """
         path = key_path(item)
-        ops = [{'KV': {'Verb': 'get', 'Key': path}}, {'KV': {'Verb': 'delete', 'Key': path}}]
-        response = self._txn(ops)
+        response = self._txn([txn.kv_get(path), txn.kv_delete(path)])
         if response.status_code == 409:
             raise exceptions.KeyNotFound(404, 'DELETE', f'/v1/kv/{path}', f'no key {path!r}')
 
@@ -190,7 +173,7 @@ class KV(Endpoint):
         :returns: True if the value was written, False if ``replace`` was False
             and the key already existed
         """
-        params: dict[str, Any] = {'flags': _check_flags(flags)}
+        params: dict[str, Any] = {'flags': check_flags(flags)}
         if not replace:
             params['cas'] = 0
         key = item if exact_key else _strip_folder_slash(item, value)
@@ -230,7 +213,7 @@ class KV(Endpoint):
             return self._acquire_cas(item, session, value, cas, flags)
         params: dict[str, Any] = {'acquire': session}
         if flags is not None:
-            params['flags'] = _check_flags(flags)
+            params['flags'] = check_flags(flags)
         return self._put_bool(self._key_url(item), params, encode_value(value), raw_body=True)
 
     def release_lock(self, item: str, session: str) -> bool:
@@ -352,7 +335,7 @@ class KV(Endpoint):
         response = self._get(url, {'recurse': True}, allow_404=True, **query)
         if response.status_code == 404:
             return []
-        decode = _stored_bytes if raw else self._decode
+        decode = stored_bytes if raw else self._decode
         with self._shaping(response):
             return [(row['Key'], row['Flags'], decode(row['Value'])) for row in response.json()]
 
@@ -365,25 +348,15 @@ class KV(Endpoint):
             return [str(key) for key in response.json()]
 
     def _decode(self, value: str | None) -> Any:
-        return decode_value(value, self._decode_json)
+        return decode_value(value, self._context.decode_json)
 
     def _acquire_cas(
         self, item: str, session: str, value: Any, cas: int, flags: int | None
     ) -> bool:
         path = key_path(item)
-        if cas == 0:
-            check: dict[str, Any] = {'Verb': 'check-not-exists', 'Key': path}
-        else:
-            check = {'Verb': 'check-index', 'Key': path, 'Index': int(cas)}
-        lock: dict[str, Any] = {
-            'Verb': 'lock',
-            'Key': path,
-            'Session': session,
-            'Value': base64.b64encode(encode_value(value)).decode('ascii'),
-        }
-        if flags is not None:
-            lock['Flags'] = _check_flags(flags)
-        response = self._txn([{'KV': check}, {'KV': lock}])
+        check = txn.kv_check_not_exists(path) if cas == 0 else txn.kv_check_index(path, cas)
+        lock = txn.kv_lock(path, session, value, flags=flags)
+        response = self._txn([check, lock])
         return response.status_code == 200
 
     # -- bulk writes (transactions) ----------------------------------------------
@@ -400,8 +373,6 @@ class KV(Endpoint):
         :raises consulate.exceptions.BatchFailed: a transaction failed; it
             names the keys written and not written
         """
-        from consulate.api import txn
-
         pairs = mapping.items() if hasattr(mapping, 'items') else mapping
         ops = [txn.kv_set(key, value) for key, value in [*pairs, *kwargs.items()]]
         return self._execute_batches(ops)
@@ -415,19 +386,13 @@ class KV(Endpoint):
         :raises consulate.exceptions.BatchFailed: a transaction failed; it
             names the keys deleted and not deleted
         """
-        from consulate.api import txn
-
         ops = [txn.kv_delete(key) for key in keys]
         return self._execute_batches(ops)
 
     def _execute_batches(self, ops: list[dict[str, Any]]) -> int:
-        from consulate.api.txn import Txn
-
         if not ops:
             return 0
-        options = {'namespace': self._namespace, 'partition': self._partition}
-        endpoint = Txn(self._api_uri, self._adapter, self._dc, self._token, **options)
-        return endpoint.execute_batches(ops)
+        return self._child(txn.Txn).execute_batches(ops)
 
 
 def _strip_folder_slash(key: str, value: Any) -> str:
@@ -440,96 +405,3 @@ def _strip_folder_slash(key: str, value: Any) -> str:
     except (TypeError, ValueError):  # objects without a truth value count as a value
         truthy = True
     return key.rstrip('/') if truthy and key.endswith('/') else key
-
-
-def key_path(key: str) -> str:
-    """Check a key and strip one leading ``/``; return it as Consul stores it.
-
-    :raises consulate.exceptions.ValidationError: the key is empty, has an empty,
-        ``.`` or ``..`` segment, or holds a control character (Consul would
-        redirect, normalise or refuse such a key)
-    """
-    if not isinstance(key, str):
-        raise exceptions.ValidationError(f'a KV key must be a str, not {type(key).__name__}')
-    path = key[1:] if key.startswith('/') else key
-    if not path:
-        raise exceptions.ValidationError('a KV key cannot be empty')
-    segments = path.split('/')
-    if segments[-1] == '':
-        segments.pop()  # a trailing '/' names a "directory" key
-    for segment in segments:
-        if segment in ('', '.', '..'):
-            raise exceptions.ValidationError(
-                f'invalid KV key {key!r}: empty, "." and ".." path segments are not allowed'
-            )
-    if _CONTROL_CHARS.search(path):
-        raise exceptions.ValidationError(
-            f'invalid KV key {key!r}: control characters are not allowed'
-        )
-    return path
-
-
-def quote_key(key: str) -> str:
-    """The URL path of a key: checked, then percent-encoded segment by segment.
-
-    :raises consulate.exceptions.ValidationError: as :func:`key_path`, or the key
-        holds a character Consul's HTTP server refuses in a URL (one that is not
-        printable: a format character, a separator other than the space, a
-        private-use or unassigned code point); a transaction can still reach it
-    """
-    path = key_path(key)
-    if not path.isprintable():
-        raise exceptions.ValidationError(
-            f'invalid KV key {key!r}: Consul refuses non-printable characters in a URL'
-            ' (format characters, spaces other than " ", unassigned code points)'
-        )
-    return quote(path, safe='/')
-
-
-def encode_value(value: Any) -> bytes:
-    """The bytes stored for ``value``: str as UTF-8, bytes as is, None empty, else JSON."""
-    if value is None:
-        return b''
-    if isinstance(value, str):
-        return value.encode('utf-8')
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    try:
-        return json.dumps(value).encode('utf-8')
-    except (TypeError, ValueError) as error:
-        raise exceptions.ValidationError(
-            f'cannot store a {type(value).__name__}: pass str, bytes or a JSON-encodable value'
-        ) from error
-
-
-def decode_value(value: str | None, decode_json: bool = True) -> Any:
-    """Decode a base64 ``Value`` from Consul: JSON if possible, else str, else bytes."""
-    if value is None:
-        return None
-    data = binascii.a2b_base64(value)  # base64.b64decode without its wrapper's cost
-    if decode_json and data and data[0] in _JSON_START:
-        try:
-            return json.loads(data, parse_constant=_reject_constant)
-        except ValueError:
-            pass
-    try:
-        return data.decode('utf-8')
-    except UnicodeDecodeError:
-        return data
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def _stored_bytes(value: str | None) -> bytes:
-    """The exact bytes of a base64 ``Value`` from Consul (``b''`` for null)."""
-    return base64.b64decode(value) if value else b''
-
-
-def _check_flags(flags: int) -> int:
-    if isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags < 2**64:
-        raise exceptions.ValidationError(
-            f'flags must be an integer from 0 to 2**64-1, not {flags!r}'
-        )
-    return flags

@@ -24,9 +24,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
-from consulate.api.base import Endpoint, duration, duration_seconds
-from consulate.api.kv import encode_value, key_path, quote_key
+from consulate.api import txn
+from consulate.api.base import Context, Endpoint, duration, duration_seconds
 from consulate.api.session import Session
+from consulate.api.values import encode_value, key_path, quote_key
 
 if TYPE_CHECKING:
     from consulate.adapters import Request
@@ -59,8 +60,8 @@ class Lock(Endpoint):
 
     def __init__(
         self,
-        uri: str,
-        adapter: Request,
+        uri: str | Context,
+        adapter: Request | None,
         datacenter: str | None = None,
         token: str | None = None,
         *,
@@ -69,7 +70,7 @@ class Lock(Endpoint):
         **options: Any,
     ) -> None:
         super().__init__(uri, adapter, datacenter, token, **options)
-        self._session = session or Session(uri, adapter, datacenter, token, **options)
+        self._session = session or self._child(Session)
         self.prefix = prefix
 
     @property
@@ -168,12 +169,7 @@ class Lock(Endpoint):
         try:
             # Delete the key only while our session still holds it.
             path = held.key
-            self._txn(
-                [
-                    {'KV': {'Verb': 'check-session', 'Key': path, 'Session': held.session_id}},
-                    {'KV': {'Verb': 'delete', 'Key': path}},
-                ]
-            )
+            self._txn([txn.kv_check_session(path, held.session_id), txn.kv_delete(path)])
         finally:
             self._session.destroy(held.session_id)
 

@@ -14,11 +14,10 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
-from consulate import exceptions
 from consulate.api.base import Endpoint
 
 if TYPE_CHECKING:
-    from consulate.adapters import Response
+    pass
 
 __all__ = ['Snapshot']
 
@@ -90,21 +89,10 @@ class Snapshot(Endpoint):
         self, method: str, consistency: str | None, body: IO[bytes] | None
     ) -> Iterator[bytes]:
         """Stream one request through the adapter; return the body's chunk iterator."""
-        url = self._url()
-        response: Response
-        response, chunks = self._adapter.stream(
-            method,
-            url,
-            params=self._params(None, read=method == 'GET', consistency=consistency),
-            data=body,
-            token=self._token,
-            content_type='application/octet-stream' if body is not None else None,
+        response = self._request(
+            method, self._url(), None, body, consistency=consistency, raw_body=True, stream=True
         )
-        self._local.response = response
-        if response.status_code >= 400:
-            exceptions.raise_for_status(
-                response.status_code, method, response.path, response.content
-            )
+        chunks = response.iter_content()
         if body is not None:
             for _ in chunks:  # drain the (empty) answer so the connection can be reused
                 pass

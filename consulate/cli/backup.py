@@ -14,7 +14,7 @@ from typing import Any
 
 from consulate import exceptions
 from consulate.api import txn
-from consulate.api.kv import key_path
+from consulate.api.values import key_path
 from consulate.cli import formats
 from consulate.cli.output import CliError, read_input, write_atomically, write_stdout
 from consulate.cli.writer import write_operations

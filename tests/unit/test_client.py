@@ -114,20 +114,20 @@ def test_token_precedence(tmp_path: Path) -> None:
     token_file = tmp_path / 'token'
     token_file.write_text('  file-token\n')
     env = {'CONSUL_HTTP_TOKEN': 'env-token', 'CONSUL_HTTP_TOKEN_FILE': str(token_file)}
-    assert consulate.Consul(token='explicit', env=env)._token == 'explicit'
-    assert consulate.Consul(env=env)._token == 'file-token'
-    assert consulate.Consul(env={'CONSUL_HTTP_TOKEN': 'env-token'})._token == 'env-token'
+    assert consulate.Consul(token='explicit', env=env)._config.token == 'explicit'
+    assert consulate.Consul(env=env)._config.token == 'file-token'
+    assert consulate.Consul(env={'CONSUL_HTTP_TOKEN': 'env-token'})._config.token == 'env-token'
     other = tmp_path / 'other'
     other.write_text('arg-file')
-    assert consulate.Consul(token_file=str(other), env=env)._token == 'arg-file'
-    assert consulate.Consul(env={})._token is None
+    assert consulate.Consul(token_file=str(other), env=env)._config.token == 'arg-file'
+    assert consulate.Consul(env={})._config.token is None
 
 
 def test_empty_token_file_falls_back_to_the_token_variable(tmp_path: Path) -> None:
     token_file = tmp_path / 'token'
     token_file.write_text('\n')
     env = {'CONSUL_HTTP_TOKEN': 'env-token', 'CONSUL_HTTP_TOKEN_FILE': str(token_file)}
-    assert consulate.Consul(env=env)._token == 'env-token'
+    assert consulate.Consul(env=env)._config.token == 'env-token'
 
 
 def test_unreadable_token_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -143,30 +143,37 @@ def test_token_never_in_repr() -> None:
 
 def test_tls_settings_from_environment() -> None:
     env = {'CONSUL_CACERT': '/ca.pem'}
-    assert consulate.Consul(env=env).adapter.session.verify == '/ca.pem'
+    assert consulate.Consul(env=env).adapter.verify == '/ca.pem'
     env = {'CONSUL_CAPATH': '/etc/ca.d'}
-    assert consulate.Consul(env=env).adapter.session.verify == '/etc/ca.d'
+    assert consulate.Consul(env=env).adapter.verify == '/etc/ca.d'
     env = {'CONSUL_HTTP_SSL_VERIFY': 'false', 'CONSUL_CACERT': '/ca.pem'}
-    assert consulate.Consul(env=env).adapter.session.verify is False
+    assert consulate.Consul(env=env).adapter.verify is False
     env = {'CONSUL_CLIENT_CERT': '/c.pem', 'CONSUL_CLIENT_KEY': '/k.pem'}
-    assert consulate.Consul(env=env).adapter.session.cert == ('/c.pem', '/k.pem')
+    assert consulate.Consul(env=env).adapter.config.cert == ('/c.pem', '/k.pem')
 
 
 def test_explicit_verify_and_cert_win() -> None:
     env = {'CONSUL_HTTP_SSL_VERIFY': 'false', 'CONSUL_CLIENT_CERT': '/c', 'CONSUL_CLIENT_KEY': '/k'}
     consul = consulate.Consul(verify='/mine.pem', cert='/both.pem', env=env)
-    assert consul.adapter.session.verify == '/mine.pem'
-    assert consul.adapter.session.cert == '/both.pem'
-    assert consulate.Consul(verify=False, env={}).adapter.session.verify is False
+    assert consul.adapter.verify == '/mine.pem'
+    assert consul.adapter.config.cert == '/both.pem'
+    assert consulate.Consul(verify=False, env={}).adapter.verify is False
 
 
-def test_explicit_ca_bundle_wins_over_requests_ca_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
-    assert consulate.Consul(verify='/mine.pem', env={}).adapter.session.verify == '/mine.pem'
-    assert consulate.Consul(verify=False, env={}).adapter.session.verify is False
+def test_explicit_ca_bundle_wins_over_requests_ca_bundle() -> None:
+    env = {'REQUESTS_CA_BUNDLE': '/etc/ssl/certs/ca-certificates.crt'}
+    assert consulate.Consul(verify='/mine.pem', env=env).adapter.verify == '/mine.pem'
+    assert consulate.Consul(verify=False, env=env).adapter.verify is False
     # verify=True means "the default bundle", which the environment names, as in requests.
-    default = consulate.Consul(env={}).adapter.session.verify
-    assert default == '/etc/ssl/certs/ca-certificates.crt'
+    assert consulate.Consul(env=env).adapter.config.ca_bundle == env['REQUESTS_CA_BUNDLE']
+
+
+def test_env_mapping_is_the_only_environment_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/from/os/environ.pem')
+    monkeypatch.setenv('HTTP_PROXY', 'http://proxy.invalid:3128')
+    config = consulate.Consul(env={}).adapter.config
+    assert config.ca_bundle is None
+    assert dict(config.proxies) == {}
 
 
 def test_client_cert_needs_both_halves() -> None:

@@ -2,7 +2,7 @@
 
 A real 1.8.7 agent shows the empty-404 case (tests/integration/test_operator.py
 and the others); the texts of newer agents cannot come from it, so a stub
-adapter answers here.
+transport answers here.
 """
 
 from __future__ import annotations
@@ -12,28 +12,31 @@ from typing import Any
 import pytest
 
 from consulate import adapters, exceptions
+from consulate.adapters import RawResponse, WireRequest
 from consulate.api.base import Endpoint
 
 
-class CannedAdapter(adapters.Request):
-    """Answers each method with a fixed (status, body); records what was asked."""
+class Canned:
+    """A transport answering each method with a fixed (status, body); records what was asked."""
 
     def __init__(self, answers: dict[str, tuple[int, bytes]]) -> None:
-        super().__init__()
         self.answers = answers
         self.asked: list[tuple[str, str]] = []
 
-    def request(self, method: str, uri: str, **kwargs: Any) -> adapters.Response:
-        self.asked.append((method, uri))
-        status, body = self.answers[method]
-        return adapters.Response(status, body, {}, method, uri.split('8500', 1)[1])
+    def send(self, request: WireRequest) -> RawResponse:
+        self.asked.append((request.method, request.target))
+        status, body = self.answers[request.method]
+        return RawResponse(status, {}, body)
+
+    def close(self) -> None:
+        pass
 
 
-def call(answers: dict[str, tuple[int, bytes]], **kwargs: Any) -> tuple[Any, CannedAdapter]:
-    adapter = CannedAdapter(answers)
-    endpoint = Endpoint('http://127.0.0.1:8500/v1', adapter)
+def call(answers: dict[str, tuple[int, bytes]], **kwargs: Any) -> tuple[Any, Canned]:
+    transport = Canned(answers)
+    endpoint = Endpoint('http://127.0.0.1:8500/v1', adapters.Request(transport=transport))
     url = 'http://127.0.0.1:8500/v1/peering/x'
-    return endpoint._request_since('Consul 1.13', 'GET', url, **kwargs), adapter
+    return endpoint._request_since('Consul 1.13', 'GET', url, **kwargs), transport
 
 
 def test_newer_agents_say_the_route_is_unknown() -> None:
@@ -61,14 +64,14 @@ def test_a_404_with_a_message_is_not_found_without_probing() -> None:
 
 
 def test_allow_404_returns_the_answer_of_a_known_route() -> None:
-    response, adapter = call({'GET': (404, b''), 'OPTIONS': (200, b'')}, allow_404=True)
+    response, transport = call({'GET': (404, b''), 'OPTIONS': (200, b'')}, allow_404=True)
     assert response.status_code == 404
-    assert [method for method, _ in adapter.asked] == ['GET', 'OPTIONS']
+    assert [method for method, _ in transport.asked] == ['GET', 'OPTIONS']
 
 
 def test_other_statuses_pass_through() -> None:
-    response, adapter = call({'GET': (200, b'{}')})
+    response, transport = call({'GET': (200, b'{}')})
     assert response.json() == {}
-    assert len(adapter.asked) == 1
+    assert len(transport.asked) == 1
     with pytest.raises(exceptions.ServerError):
         call({'GET': (500, b'boom')})

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Generator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from consulate import exceptions
@@ -28,10 +28,11 @@ from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
-if TYPE_CHECKING:
-    from consulate.adapters import Request
-
 __all__ = ['CHECK_STATUSES', 'TOKEN_TYPES', 'Agent', 'check_definition']
+
+# Agent.Check and Agent.Service name these classes inside Agent's body.
+_Check = Check
+_Service = Service
 
 #: The agent token names :meth:`Agent.token` accepts (Consul 1.4+ first, then the legacy names).
 TOKEN_TYPES = (
@@ -75,28 +76,18 @@ class Agent(Endpoint):
     #: The class of ``consul.agent.connect``: :class:`consulate.api.agent.connect.AgentConnect`.
     Connect = AgentConnect
 
-    def __init__(
-        self,
-        uri: str,
-        adapter: Request,
-        datacenter: str | None = None,
-        token: str | None = None,
-        **options: Any,
-    ) -> None:
-        """Create the endpoint and its ``check``, ``service`` and ``connect`` endpoints.
+    CHILDREN: ClassVar[Mapping[str, type[Endpoint]]] = {
+        'check': _Check,
+        'service': _Service,
+        'connect': AgentConnect,
+    }
 
-        :param uri: the API's base URI
-        :param adapter: the request adapter
-        :param datacenter: kept for the seed's signature; agent endpoints are local
-        :param token: the ACL token
-        """
-        super().__init__(uri, adapter, datacenter, token, **options)
-        #: The agent's checks (:class:`~consulate.api.agent.check.Check`).
-        self.check = Agent.Check(uri, adapter, datacenter, token, **options)
-        #: The agent's services (:class:`~consulate.api.agent.service.Service`).
-        self.service = Agent.Service(uri, adapter, datacenter, token, **options)
-        #: Its Connect endpoints (:class:`~consulate.api.agent.connect.AgentConnect`).
-        self.connect = Agent.Connect(uri, adapter, datacenter, token, **options)
+    #: The agent's checks (:class:`~consulate.api.agent.check.Check`).
+    check: _Check
+    #: The agent's services (:class:`~consulate.api.agent.service.Service`).
+    service: _Service
+    #: Its Connect endpoints (:class:`~consulate.api.agent.connect.AgentConnect`).
+    connect: AgentConnect
 
     def checks(self, *, filter: str | None = None) -> JSONList:
         """Return the checks registered with the local agent, as a list (``GET /v1/agent/checks``).
@@ -273,19 +264,13 @@ class Agent(Endpoint):
         """
         configured = self._adapter.timeout
         connect = configured[0] if isinstance(configured, tuple) else configured
-        query = self._params(params, read=False)
-        response, chunks = self._adapter.stream(
-            'GET', url, params=query, token=self._token, timeout=(connect, timeout)
-        )
-        self._local.response = response
-        status = response.status_code
-        if status == 404 and since is not None and self._route_missing(url, response):
-            raise exceptions.UnsupportedEndpoint(
-                404, 'GET', response.path, f'this endpoint needs {since}'
-            )
-        if status >= 400:
-            exceptions.raise_for_status(status, 'GET', response.path, response.content)
+        options: dict[str, Any] = {'stream': True, 'timeout': (connect, timeout)}
+        if since is None:
+            response = self._get(url, params, **options)
+        else:
+            response = self._request_since(since, 'GET', url, params, **options)
         pending = b''
+        chunks = response.iter_content()
         try:
             for chunk in chunks:
                 *lines, pending = (pending + chunk).split(b'\n')
@@ -293,9 +278,7 @@ class Agent(Endpoint):
             if pending.strip():
                 yield pending
         finally:
-            close = getattr(chunks, 'close', None)  # the adapter's generator closes the connection
-            if close is not None:
-                close()
+            chunks.close()  # gives the connection back, or closes it mid-stream
 
 
 def _json_line(line: bytes, url: str) -> JSONObject:

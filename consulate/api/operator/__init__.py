@@ -16,16 +16,14 @@ ACLs are on.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from consulate.api.base import Endpoint, JSONList, JSONObject
 from consulate.api.operator.areas import Areas
 from consulate.api.operator.autopilot import Autopilot
 from consulate.api.operator.keyring import Keyring
 from consulate.api.operator.raft import Raft
-
-if TYPE_CHECKING:
-    from consulate.adapters import Request
 
 __all__ = ['Areas', 'Autopilot', 'Keyring', 'Operator', 'Raft']
 
@@ -39,23 +37,21 @@ class Operator(Endpoint):
 
     PREFIX = 'operator'
 
-    def __init__(
-        self,
-        uri: str,
-        adapter: Request,
-        datacenter: str | None = None,
-        token: str | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(uri, adapter, datacenter, token, **options)
-        #: The Raft peer set (:class:`~consulate.api.operator.raft.Raft`).
-        self.raft = Raft(uri, adapter, datacenter, token, **options)
-        #: Autopilot (:class:`~consulate.api.operator.autopilot.Autopilot`).
-        self.autopilot = Autopilot(uri, adapter, datacenter, token, **options)
-        #: The gossip keyring (:class:`~consulate.api.operator.keyring.Keyring`).
-        self.keyring = Keyring(uri, adapter, datacenter, token, **options)
-        #: Network areas, Enterprise only (:class:`~consulate.api.operator.areas.Areas`).
-        self.areas = Areas(uri, adapter, datacenter, token, **options)
+    CHILDREN: ClassVar[Mapping[str, type[Endpoint]]] = {
+        'raft': Raft,
+        'autopilot': Autopilot,
+        'keyring': Keyring,
+        'areas': Areas,
+    }
+
+    #: The Raft peer set (:class:`~consulate.api.operator.raft.Raft`).
+    raft: Raft
+    #: Autopilot (:class:`~consulate.api.operator.autopilot.Autopilot`).
+    autopilot: Autopilot
+    #: The gossip keyring (:class:`~consulate.api.operator.keyring.Keyring`).
+    keyring: Keyring
+    #: Network areas, Enterprise only (:class:`~consulate.api.operator.areas.Areas`).
+    areas: Areas
 
     def usage(
         self,

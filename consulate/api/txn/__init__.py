@@ -195,14 +195,8 @@ class Txn(Endpoint):
                 (int(error.get('OpIndex', 0)), str(error.get('What', '')))
                 for error in response.json().get('Errors') or []
             ]
-            exceptions.raise_error(
-                exceptions.TransactionFailed,
-                409,
-                'PUT',
-                response.path,
-                response.content,
-                errors=errors,
-            )
+            message = response.content.decode('utf-8', 'replace').strip()
+            raise exceptions.TransactionFailed(409, 'PUT', response.path, message, errors)
         return response
 
     def _split(self, ops: list[Operation]) -> list[tuple[list[Operation], bytes]]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from consulate import exceptions
-from consulate.api.kv import encode_value, key_path
+from consulate.api.values import check_flags, encode_value, key_path
 
 __all__ = [
     'Operation',
@@ -255,11 +255,7 @@ def _kv(
     if value is not _UNSET:
         body['Value'] = base64.b64encode(encode_value(value)).decode('ascii')
     if flags is not None:
-        if isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags < 2**64:
-            raise exceptions.ValidationError(
-                f'flags must be an integer from 0 to 2**64-1: {flags!r}'
-            )
-        body['Flags'] = flags
+        body['Flags'] = check_flags(flags)
     if index is not None:
         body['Index'] = _index(index)
     if session is not None:
