@@ -34,6 +34,9 @@ setup(
             'ruff>=0.5',
             'mypy>=1.8',
             'types-requests',
+            # the original consulate's test modules import these (tests/upgrade)
+            'httmock>=1.4',
+            'mock>=4',
         ],
     },
     entry_points={

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from consulate import adapters
+from consulate.adapters.request import Request
 from consulate.adapters.transport import Transport
 from consulate.api.base import Context
 from consulate.config import (
@@ -20,6 +21,7 @@ from consulate.config import (
     parse_bool,
 )
 from consulate.config import Config as ClientConfig
+from consulate.constants import DEFAULT_ADDR, DEFAULT_TOKEN
 
 if TYPE_CHECKING:
     from consulate.api.acl import ACL
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from consulate.api.event import Event
     from consulate.api.exported_services import ExportedServices
     from consulate.api.health import Health
+    from consulate.api.imported_services import ImportedServices
     from consulate.api.kv import KV
     from consulate.api.lock import Lock
     from consulate.api.namespace import Namespaces
@@ -50,9 +53,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     'API_VERSION',
+    'DEFAULT_ADDR',
     'DEFAULT_HOST',
     'DEFAULT_PORT',
     'DEFAULT_SCHEME',
+    'DEFAULT_TOKEN',
     'UNIX_SCHEME',
     'Consul',
     'parse_addr',
@@ -378,6 +383,13 @@ class Consul:
         return self._endpoint(ExportedServices)
 
     @cached_property
+    def imported_services(self) -> ImportedServices:
+        """List imported services (:class:`consulate.api.imported_services.ImportedServices`)."""
+        from consulate.api.imported_services import ImportedServices
+
+        return self._endpoint(ImportedServices)
+
+    @cached_property
     def namespaces(self) -> Namespaces:
         """Manage namespaces, Enterprise (:class:`consulate.api.namespace.Namespaces`)."""
         from consulate.api.namespace import Namespaces
@@ -404,7 +416,7 @@ def _make_adapter(
     config: ClientConfig,
     transport: Transport | None,
 ) -> adapters.Request:
-    if isinstance(adapter, adapters.Request):
+    if isinstance(adapter, Request):  # the class itself: consulate.adapters.Request may be mocked
         return adapter
     if adapter is None:
         adapter = adapters.UnixSocketRequest if config.scheme == UNIX_SCHEME else adapters.Request

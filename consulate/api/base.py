@@ -437,3 +437,12 @@ def duration_seconds(value: str | float) -> float:
 def flag_params(names: Iterable[str]) -> dict[str, bool]:
     """Query flags that are sent bare (``?recurse``, ``?keys``)."""
     return {name: True for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """``consulate.api.base.Response``, where the code after 0.6.0 had it (deprecated)."""
+    if name == 'Response':
+        from consulate.adapters.response import Response
+
+        return Response
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -227,6 +227,7 @@ class Catalog(Endpoint):
         self,
         service: str,
         *,
+        tag: str | Iterable[str] | None = None,
         node_meta: Mapping[str, str] | None = None,
         near: str | None = None,
         filter: str | None = None,
@@ -239,16 +240,21 @@ class Catalog(Endpoint):
         These are the service's sidecar proxies (``ServiceKind``
         ``'connect-proxy'``, whose ``ServiceProxy['DestinationServiceName']``
         is ``service``) and its Connect-native instances, one record per
-        instance, shaped as :meth:`service` returns them. There is no ``tag``
-        option: Consul 1.8 ignores it here; select by tag with ``filter``
-        (``'"v1" in ServiceTags'``).
+        instance, shaped as :meth:`service` returns them.
 
         :param service: the name of the service the instances stand for
+        :param tag: only the instances with this tag (or with all these tags),
+            sent as ``?tag=``; Consul 1.8 ignores it on this route, where
+            ``filter='"v1" in ServiceTags'`` selects by tag on every version
         :param node_meta: only the instances on nodes with all these metadata values
         :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
         :param filter: a filter expression, such as ``'ServicePort == 21000'``
         """
-        params = node_meta_params(node_meta) | {'near': near, 'filter': filter}
+        params = node_meta_params(node_meta) | {
+            'tag': tag_list(tag),
+            'near': near,
+            'filter': filter,
+        }
         url = self._url('connect', service)
         return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
 

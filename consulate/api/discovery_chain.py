@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from consulate import exceptions
 from consulate.api.base import Endpoint, JSONObject, check_consistency, duration, go_duration
 from consulate.api.caching import cache_options
 
@@ -43,11 +44,12 @@ class DiscoveryChain(Endpoint):
         The result is Consul's ``Chain``: ``ServiceName``, ``Protocol``,
         ``StartNode``, ``Nodes`` (routers, splitters and resolvers) and
         ``Targets``. Without overrides this is a ``GET``; with any
-        ``override_*`` or ``evaluate_in_datacenter`` it is a ``POST`` that
-        carries them. Both are blocking reads.
+        ``override_*`` it is a ``POST`` that carries them. Both are blocking reads.
 
-        :param compile_dc: compile the chain as this datacenter would
-        :param evaluate_in_datacenter: evaluate the chain as if from this datacenter
+        :param compile_dc: compile the chain as this datacenter would (``?compile-dc=``)
+        :param evaluate_in_datacenter: the same setting by the name of Consul's
+            request field: Consul reads it only from ``?compile-dc=``, so that is
+            where it is sent
         :param override_connect_timeout: the connect timeout to assume, seconds or a duration
         :param override_protocol: the protocol to assume (``'http'``, ``'grpc'``, ``'tcp'``...)
         :param override_mesh_gateway: the mesh gateway mode to assume
@@ -56,12 +58,19 @@ class DiscoveryChain(Endpoint):
         :param cached: let the agent answer from its cache (``?cached``), which
             it keeps current (see :mod:`consulate.api.caching`)
         :raises consulate.exceptions.ValidationError: ``max_age`` or
-            ``stale_if_error`` without ``cached``
+            ``stale_if_error`` without ``cached``; ``compile_dc`` and
+            ``evaluate_in_datacenter`` name different datacenters
         """
+        if evaluate_in_datacenter is not None:
+            if compile_dc is not None and compile_dc != evaluate_in_datacenter:
+                raise exceptions.ValidationError(
+                    f'compile_dc={compile_dc!r} and evaluate_in_datacenter='
+                    f'{evaluate_in_datacenter!r} are one setting (?compile-dc=): give one'
+                )
+            compile_dc = evaluate_in_datacenter
         overrides: dict[str, Any] = {
             key: value
             for key, value in (
-                ('EvaluateInDatacenter', evaluate_in_datacenter),
                 ('OverrideConnectTimeout', duration(override_connect_timeout)),
                 ('OverrideProtocol', override_protocol),
                 (

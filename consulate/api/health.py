@@ -144,6 +144,7 @@ class Health(Endpoint):
         self,
         service: str,
         *,
+        tag: str | Iterable[str] | None = None,
         passing: bool = False,
         node_meta: Mapping[str, str] | None = None,
         near: str | None = None,
@@ -162,10 +163,10 @@ class Health(Endpoint):
         {...}, 'Checks': [...]}`` as :meth:`service` returns them. This is
         what a proxy reads to find the upstream instances it may connect to.
 
-        There is no ``tag`` option: Consul 1.8 ignores it here; select by tag
-        with ``filter`` (``'"v1" in Service.Tags'``).
-
         :param service: the name of the service the instances stand for
+        :param tag: only the instances with this tag (or with all these tags),
+            sent as ``?tag=``; Consul 1.8 ignores it on this route, where
+            ``filter='"v1" in Service.Tags'`` selects by tag on every version
         :param passing: only the instances whose checks all pass
         :param node_meta: only the instances on nodes with all these metadata values
         :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
@@ -174,7 +175,7 @@ class Health(Endpoint):
         :raises consulate.exceptions.ValidationError: ``max_age`` or
             ``stale_if_error`` without ``cached``
         """
-        params = _instance_params(None, passing, node_meta, near, filter)
+        params = _instance_params(tag, passing, node_meta, near, filter)
         extra, headers = cache_options(cached, max_age, stale_if_error)
         url = self._url('connect', service)
         return self._get_list(

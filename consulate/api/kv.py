@@ -63,7 +63,7 @@ class KV(Endpoint):
         return self._decode(self._record(item)['Value'])
 
     def __setitem__(self, item: str, value: Any) -> None:
-        """Store a value (``PUT /v1/kv/:key``, one request)."""
+        """Store a value (``PUT /v1/kv/:key``, one request), as :meth:`set` does."""
         self.set(item, value)
 
     def __delitem__(self, item: str) -> None:
@@ -138,30 +138,46 @@ class KV(Endpoint):
         record['Value'] = self._decode(record['Value'])
         return record
 
-    def set(self, item: str, value: Any) -> None:
+    def set(self, item: str, value: Any, *, exact_key: bool = False) -> None:
         """Store a value: ``str`` as UTF-8, ``bytes`` as is, ``None`` empty, else JSON.
 
-        One ``PUT /v1/kv/:key``; Consul applies it atomically.
+        One ``PUT /v1/kv/:key``; Consul applies it atomically. As in consulate
+        0.6, a key ending in ``/`` loses its trailing slashes when the value is
+        truthy (``set('a/', 'v')`` stores ``a``); an empty or ``None`` value
+        keeps them, which is how a "folder" key is made.
 
+        :param exact_key: store under ``item`` exactly, trailing ``/`` included
         :raises consulate.exceptions.PayloadTooLarge: the value is over the agent's limit
             (512 KiB by default); what was stored is left as it was
         """
-        self._put(self._key_url(item), data=encode_value(value), raw_body=True)
+        key = item if exact_key else _strip_folder_slash(item, value)
+        self._put(self._key_url(key), data=encode_value(value), raw_body=True)
 
     def set_record(
-        self, item: str, flags: int = 0, value: Any = None, replace: bool = True
+        self,
+        item: str,
+        flags: int = 0,
+        value: Any = None,
+        replace: bool = True,
+        *,
+        exact_key: bool = False,
     ) -> bool:
         """Store a value with its flags (``PUT /v1/kv/:key?flags=N``).
 
+        A trailing ``/`` is dropped from the key when the value is truthy, as
+        :meth:`set` does.
+
         :param flags: an unsigned 64-bit integer kept beside the value
         :param replace: with False an existing key is never overwritten (``?cas=0``)
+        :param exact_key: store under ``item`` exactly, trailing ``/`` included
         :returns: True if the value was written, False if ``replace`` was False
             and the key already existed
         """
         params: dict[str, Any] = {'flags': check_flags(flags)}
         if not replace:
             params['cas'] = 0
-        return self._put_bool(self._key_url(item), params, encode_value(value), raw_body=True)
+        key = item if exact_key else _strip_folder_slash(item, value)
+        return self._put_bool(self._key_url(key), params, encode_value(value), raw_body=True)
 
     def delete(self, item: str, recurse: bool = False) -> bool:
         """Delete a key, or with ``recurse`` every key under the prefix (``DELETE /v1/kv/:key``).
@@ -419,3 +435,15 @@ def _listing(body: Any, item: type) -> list[Any]:
     if not isinstance(body, list) or not all(isinstance(entry, item) for entry in body):
         raise TypeError(f'expected a JSON list of {item.__name__}, got {body!r:.40}')
     return body
+
+
+def _strip_folder_slash(key: str, value: Any) -> str:
+    """``key`` without its trailing slashes if ``value`` is truthy, as consulate 0.6 stored it.
+
+    An empty or ``None`` value keeps them: that is a "folder" key.
+    """
+    try:
+        truthy = bool(value)
+    except (TypeError, ValueError):  # objects without a truth value count as a value
+        truthy = True
+    return key.rstrip('/') if truthy and key.endswith('/') else key

@@ -26,7 +26,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from consulate import __version__, exceptions
+from consulate import exceptions
+from consulate._version import __version__
 from consulate.cli import backup, connection, jobs, kv, services
 from consulate.cli.connection import CONNECTION_DESTS, add_connection_options, build_client
 from consulate.cli.output import EXIT_ERROR, EXIT_USAGE, CliError, error

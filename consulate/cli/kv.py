@@ -132,7 +132,7 @@ def get_value(consul: Consul, args: argparse.Namespace) -> int:
 def set_value(consul: Consul, args: argparse.Namespace) -> int:
     """``kv set``: store the bytes of VALUE, or of stdin (``PUT /v1/kv/:key?flags=``)."""
     data = sys.stdin.buffer.read() if args.value == '-' else os.fsencode(args.value)
-    consul.kv.set_record(args.key, args.flags, data)
+    consul.kv.set_record(args.key, args.flags, data, exact_key=True)
     return 0
 
 

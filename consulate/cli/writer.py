@@ -107,7 +107,9 @@ class _Run:
         key, flags = body['Key'], body.get('Flags', 0)
         value = base64.b64decode(body.get('Value') or '')
         try:
-            written = self.consul.kv.set_record(key, flags, value, replace=body['Verb'] != 'cas')
+            written = self.consul.kv.set_record(
+                key, flags, value, replace=body['Verb'] != 'cas', exact_key=True
+            )
         except exceptions.ConsulateException as error:
             raise CliError(self._report(key, str(error))) from error
         if not written:

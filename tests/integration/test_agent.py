@@ -739,3 +739,19 @@ def test_monitor_never_hangs_and_checks_its_level(consul: consulate.Consul) -> N
     assert time.monotonic() - started < 3
     with pytest.raises(exceptions.BadRequest, match='Unknown log level'):
         next(consul.agent.monitor('loud'))
+
+
+def test_service_register_takes_the_old_check_models(
+    consul: consulate.Consul, service_name: str
+) -> None:
+    from consulate.models import agent as models
+
+    consul.agent.service.register(
+        service_name,
+        port=80,
+        check=models.Check(name='main', ttl='30s'),
+        checks=[models.Check(name='extra', http='http://127.0.0.1:1/', interval='60s')],
+    )
+    checks = {c['Name']: c for c in consul.health.checks(service_name)}
+    assert sorted(checks) == ['extra', 'main']
+    assert checks['main']['Type'] == 'ttl' and checks['extra']['Type'] == 'http'

@@ -192,6 +192,32 @@ def test_get_record_and_set_record(any_consul: consulate.Consul, prefix: str) ->
     assert any_consul.kv[f'{prefix}/new'] == 'n'
 
 
+@pytest.mark.parametrize('value', ['v', True, 128, {'a': 1}, b'\x00'])
+def test_set_with_a_value_strips_the_trailing_slash_as_060_did(
+    consul: consulate.Consul, prefix: str, value: object
+) -> None:
+    consul.kv.set(f'{prefix}/a/', value)
+    consul.kv[f'{prefix}/b//'] = value
+    assert consul.kv.set_record(f'{prefix}/c/', 5, value) is True
+    assert sorted(consul.kv.find(prefix)) == [f'{prefix}/a', f'{prefix}/b', f'{prefix}/c']
+    assert consul.kv.get_record(f'{prefix}/c')['Flags'] == 5
+
+
+@pytest.mark.parametrize('value', [None, '', b'', 0, False, {}])
+def test_set_without_a_value_keeps_the_folder_key(
+    consul: consulate.Consul, prefix: str, value: object
+) -> None:
+    consul.kv.set(f'{prefix}/dir/', value)
+    consul.kv[f'{prefix}/sub/'] = value
+    assert sorted(consul.kv.find(prefix)) == [f'{prefix}/dir/', f'{prefix}/sub/']
+
+
+def test_exact_key_keeps_the_trailing_slash(consul: consulate.Consul, prefix: str) -> None:
+    consul.kv.set(f'{prefix}/a/', 'v', exact_key=True)
+    assert consul.kv.set_record(f'{prefix}/b/', 1, 'w', exact_key=True) is True
+    assert consul.kv.find(prefix) == {f'{prefix}/a/': 'v', f'{prefix}/b/': 'w'}
+
+
 @pytest.mark.parametrize('flags', [-1, 2**64, 1.5, True])
 def test_bad_flags_are_refused(consul: consulate.Consul, prefix: str, flags: object) -> None:
     with pytest.raises(exceptions.ValidationError):

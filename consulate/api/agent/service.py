@@ -36,7 +36,7 @@ class Service(Endpoint):
         address: str | None = None,
         port: int | None = None,
         tags: Iterable[str] | None = None,
-        check: str | None = None,
+        check: str | Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
         interval: str | float | None = None,
         ttl: str | float | None = None,
         httpcheck: str | None = None,
@@ -62,7 +62,9 @@ class Service(Endpoint):
         :param address: the service's address (default: the node's)
         :param port: the service's port
         :param tags: a list of tags
-        :param check: a script check's command line, split with :func:`shlex.split`
+        :param check: a script check's command line, split with :func:`shlex.split`;
+            or a whole check definition: a dict, or a (deprecated)
+            :class:`consulate.models.agent.Check`
         :param interval: how often the agent runs the check
         :param ttl: a TTL check's TTL
         :param httpcheck: a URL polled every ``interval``
@@ -71,7 +73,8 @@ class Service(Endpoint):
         :param check_timeout: the check's timeout
         :param deregister_critical_service_after: deregister the service once
             its check has been critical this long
-        :param checks: more checks, as :func:`~consulate.api.agent.check.check_definition` dicts
+        :param checks: more checks, as :func:`~consulate.api.agent.check.check_definition`
+            dicts (or :class:`consulate.models.agent.Check` models)
         :param meta: string metadata
         :param enable_tag_override: let tags changed in the catalog survive anti-entropy
         :returns: True
@@ -80,6 +83,9 @@ class Service(Endpoint):
             kinds, or a missing interval; nothing is registered
         """
         data = _service_body(name, service_id, address, port, tags, meta)
+        if check is not None and not isinstance(check, str):
+            data['Check'] = dict(check)  # a definition: a dict or a model's (key, value) pairs
+            check = None
         kinds = {'check': check, 'httpcheck': httpcheck, 'ttl': ttl}
         kinds |= {'tcpcheck': tcpcheck, 'grpccheck': grpccheck}
         given = [kind for kind, value in kinds.items() if value is not None]
