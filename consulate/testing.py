@@ -11,6 +11,10 @@ pytest::
 The binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else the one the
 project's ``scripts/install-consul.sh`` installs into ``.consul/`` (run on
 demand when consulate is used from a checkout).
+
+This module is over 400 lines because it holds two cooperating
+classes, an agent and a cluster of them, that share their start-up and
+shut-down code.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ from consulate import exceptions
 from consulate.api.base import duration_seconds
 
 if TYPE_CHECKING:
-    from consulate.api.agent.check import Check
-    from consulate.api.agent.service import Service
+    from consulate.api.agent import check as check_endpoint
+    from consulate.api.agent import service as service_endpoint
 
 __all__ = ['Registration']
 
@@ -53,8 +53,8 @@ class Registration:
 
     def __init__(
         self,
-        service: Service,
-        check: Check,
+        service: service_endpoint.Service,
+        check: check_endpoint.Check,
         name: str,
         *,
         port: int | None,
