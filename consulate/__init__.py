@@ -12,9 +12,10 @@
 
 from __future__ import annotations
 
-from consulate import adapters, exceptions
+from consulate import adapters, api, exceptions, utils
 from consulate._version import __version__
 from consulate.client import Consul
+from consulate.constants import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SCHEME, VERSION
 from consulate.exceptions import (
     ACLDisabled,
     APIError,
@@ -22,6 +23,7 @@ from consulate.exceptions import (
     ConsulateException,
     Forbidden,
     KeyNotFound,
+    LockConflict,
     LockFailure,
     NotFound,
     RequestError,
@@ -33,6 +35,10 @@ from consulate.exceptions import (
 Session = Consul
 
 __all__ = [
+    'DEFAULT_HOST',
+    'DEFAULT_PORT',
+    'DEFAULT_SCHEME',
+    'VERSION',
     'ACLDisabled',
     'APIError',
     'ClientError',
@@ -40,6 +46,7 @@ __all__ = [
     'ConsulateException',
     'Forbidden',
     'KeyNotFound',
+    'LockConflict',
     'LockFailure',
     'NotFound',
     'RequestError',
@@ -48,5 +55,7 @@ __all__ = [
     'ValidationError',
     '__version__',
     'adapters',
+    'api',
     'exceptions',
+    'utils',
 ]

@@ -1,4 +1,8 @@
-"""The :class:`Consul` facade: connection settings and lazily built endpoint objects."""
+"""The :class:`Consul` facade: connection settings and lazily built endpoint objects.
+
+This module is over 400 lines because the facade has one documented
+property per Consul endpoint (more than twenty), each a few lines.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from consulate import adapters
+from consulate.adapters.request import Request
 from consulate.adapters.transport import Transport
 from consulate.api.base import Context
 from consulate.config import (
@@ -20,6 +25,7 @@ from consulate.config import (
     parse_bool,
 )
 from consulate.config import Config as ClientConfig
+from consulate.constants import DEFAULT_ADDR, DEFAULT_TOKEN
 
 if TYPE_CHECKING:
     from consulate.api.acl import ACL
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     from consulate.api.event import Event
     from consulate.api.exported_services import ExportedServices
     from consulate.api.health import Health
+    from consulate.api.imported_services import ImportedServices
     from consulate.api.kv import KV
     from consulate.api.lock import Lock
     from consulate.api.namespace import Namespaces
@@ -40,17 +47,21 @@ if TYPE_CHECKING:
     from consulate.api.partition import Partitions
     from consulate.api.peering import Peerings
     from consulate.api.query import Query
+    from consulate.api.semaphore import Semaphore
     from consulate.api.session import Session
     from consulate.api.snapshot import Snapshot
     from consulate.api.status import Status
     from consulate.api.txn import Txn
+    from consulate.cache import Caches
     from consulate.watch import Watch
 
 __all__ = [
     'API_VERSION',
+    'DEFAULT_ADDR',
     'DEFAULT_HOST',
     'DEFAULT_PORT',
     'DEFAULT_SCHEME',
+    'DEFAULT_TOKEN',
     'UNIX_SCHEME',
     'Consul',
     'parse_addr',
@@ -265,7 +276,24 @@ class Consul:
         """
         from consulate.api.lock import Lock
 
-        return Lock(self._context, self._adapter, session=self.session)
+        return Lock(
+            self._context, self._adapter, session=self.session, kv=self.kv, transactions=self.txn
+        )
+
+    @cached_property
+    def semaphore(self) -> Semaphore:
+        """Semaphores on KV prefixes (:class:`consulate.api.semaphore.Semaphore`).
+
+        ::
+
+            with consul.semaphore.acquire('jobs/reindex', 2, blocking=True):
+                ...  # at most two holders at once, ``consul lock -n 2`` included
+        """
+        from consulate.api.semaphore import Semaphore
+
+        return Semaphore(
+            self._context, self._adapter, session=self.session, kv=self.kv, transactions=self.txn
+        )
 
     @cached_property
     def session(self) -> Session:
@@ -294,6 +322,13 @@ class Consul:
         from consulate.watch import Watch
 
         return Watch(self)
+
+    @cached_property
+    def cache(self) -> Caches:
+        """Keep services, KV prefixes and the service list current (:class:`consulate.cache.Caches`)."""
+        from consulate.cache import Caches
+
+        return Caches(self)
 
     @cached_property
     def coordinate(self) -> Coordinate:
@@ -352,6 +387,13 @@ class Consul:
         return self._endpoint(ExportedServices)
 
     @cached_property
+    def imported_services(self) -> ImportedServices:
+        """List imported services (:class:`consulate.api.imported_services.ImportedServices`)."""
+        from consulate.api.imported_services import ImportedServices
+
+        return self._endpoint(ImportedServices)
+
+    @cached_property
     def namespaces(self) -> Namespaces:
         """Manage namespaces, Enterprise (:class:`consulate.api.namespace.Namespaces`)."""
         from consulate.api.namespace import Namespaces
@@ -378,7 +420,7 @@ def _make_adapter(
     config: ClientConfig,
     transport: Transport | None,
 ) -> adapters.Request:
-    if isinstance(adapter, adapters.Request):
+    if isinstance(adapter, Request):  # the class itself: consulate.adapters.Request may be mocked
         return adapter
     if adapter is None:
         adapter = adapters.UnixSocketRequest if config.scheme == UNIX_SCHEME else adapters.Request

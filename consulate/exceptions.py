@@ -25,6 +25,7 @@ The tree::
     ├── ValidationError              bad input, refused before any request (also a ValueError)
     │   └── ValueTooLarge            a KV value over Consul's size limit
     ├── LockFailure                  a lock could not be acquired or was lost
+    ├── LockConflict                 a lock or semaphore key is laid out for another use
     └── BatchFailed                  one of several transactions failed (the cause is chained)
 
 :class:`RequestError` subclasses keep the transport exception as ``__cause__``.
@@ -49,6 +50,7 @@ __all__ = [
     'Forbidden',
     'InvalidResponse',
     'KeyNotFound',
+    'LockConflict',
     'LockFailure',
     'MethodNotAllowed',
     'NotFound',
@@ -249,6 +251,16 @@ class ValueTooLarge(ValidationError):
 
 class LockFailure(ConsulateException):
     """A lock could not be acquired within the time allowed, or it was lost."""
+
+
+class LockConflict(ConsulateException):
+    """A lock or semaphore key exists in a form this use cannot share.
+
+    The key holds other flags (a plain lock where a semaphore is asked for, or
+    the reverse), or a semaphore stores another limit than the one asked for.
+    Nothing was changed. Unlike :class:`LockFailure` it is not a busy lock:
+    waiting does not help, the callers disagree on how the key is used.
+    """
 
 
 class BatchFailed(ConsulateException):

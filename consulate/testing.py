@@ -1,16 +1,9 @@
-"""Start and stop real Consul agents for tests, and pytest fixtures built on them.
+"""Start and stop real Consul agents for tests: :class:`ConsulAgent` and :class:`ConsulCluster`.
 
 consulate's own tests run against real agents started here, and so can
-yours::
-
-    # conftest.py
-    pytest_plugins = ['consulate.testing']
-
-    def test_flag(consul):                 # a client of a fresh dev agent
-        consul.kv['flag'] = True
-        assert consul.kv['flag'] is True
-
-Or without pytest::
+yours. Under pytest, the fixtures of :mod:`consulate.pytest_plugin`
+(``consul_agent``, ``consul``) are there with nothing to configure; without
+pytest::
 
     with ConsulAgent(acl=True) as agent:
         consul = agent.client(token=agent.master_token)
@@ -18,6 +11,10 @@ Or without pytest::
 The binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else the one the
 project's ``scripts/install-consul.sh`` installs into ``.consul/`` (run on
 demand when consulate is used from a checkout).
+
+This module is over 400 lines because it holds two cooperating
+classes, an agent and a cluster of them, that share their start-up and
+shut-down code.
 """
 
 from __future__ import annotations
@@ -33,7 +30,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -47,13 +43,21 @@ _CHECKOUT = Path(__file__).resolve().parent.parent
 _INSTALLER = _CHECKOUT / 'scripts' / 'install-consul.sh'
 
 
-def consul_binary() -> str:
+def consul_binary(install: bool = True) -> str:
     """The path of the ``consul`` binary to run.
 
-    :raises RuntimeError: none is found and none can be installed
+    ``$CONSUL_BIN``, else ``consul`` on PATH, else ``.consul/bin/consul`` in
+    the consulate checkout this module belongs to.
+
+    :param install: run the checkout's ``scripts/install-consul.sh`` when
+        none of those exists
+    :raises RuntimeError: ``$CONSUL_BIN`` is not an executable file, or none
+        is found (and none could be installed)
     """
     explicit = os.environ.get('CONSUL_BIN')
     if explicit:
+        if not (os.path.isfile(explicit) and os.access(explicit, os.X_OK)):
+            raise RuntimeError(f'CONSUL_BIN={explicit} is not an executable file')
         return explicit
     on_path = shutil.which('consul')
     if on_path:
@@ -61,7 +65,7 @@ def consul_binary() -> str:
     installed = _CHECKOUT / '.consul' / 'bin' / 'consul'
     if installed.exists():
         return str(installed)
-    if _INSTALLER.exists():
+    if install and _INSTALLER.exists():
         result = subprocess.run(
             ['bash', str(_INSTALLER)], capture_output=True, text=True, check=False
         )
@@ -449,30 +453,3 @@ class ConsulCluster:
                 return consul.status.leader()
             except exceptions.ConsulateException:
                 return ''
-
-
-# -- pytest fixtures -------------------------------------------------------------
-
-try:
-    import pytest
-except ImportError:  # pragma: no cover - pytest is only needed for the fixtures
-    pass
-else:
-
-    @pytest.fixture(scope='session')
-    def consul_agent() -> Iterator[ConsulAgent]:
-        """A dev agent serving HTTP, HTTPS and a UNIX socket, shared by the test session."""
-        with ConsulAgent(tls=True, unix_socket=True) as agent:
-            yield agent
-
-    @pytest.fixture(scope='session')
-    def consul_acl_agent() -> Iterator[ConsulAgent]:
-        """A dev agent with ACLs on (default deny); its management token is ``master_token``."""
-        with ConsulAgent(acl=True) as agent:
-            yield agent
-
-    @pytest.fixture
-    def consul(consul_agent: ConsulAgent) -> Iterator[Consul]:
-        """A client of the shared dev agent over HTTP."""
-        with consul_agent.client() as client:
-            yield client

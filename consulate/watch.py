@@ -25,11 +25,16 @@ the agent restarts; other errors (403, 400...) are raised from ``next()``.
 Nothing runs between two calls of ``next()``: each value is read when the
 consumer asks for it, so a slow consumer gets the latest value and never an
 older one after a newer (writes made between two reads are coalesced).
+The live caches of :mod:`consulate.cache` run the same loop in a thread.
+
+This module is over 400 lines because the Watcher loop and the seven
+watch types built on it belong together: each type is a few lines.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -84,6 +89,9 @@ class Watcher(Generic[T], Iterator[T]):
     :param rate: the most requests per second on average (None: no limit)
     :param ordered: whether the index grows with each change; event indexes
         are only compared for equality
+    :param wait_out: the errors waited out (with back-off) instead of raised
+        from :meth:`next`; by default transport errors, 5xx and 429
+    :param on_error: called with each error waited out, before the back-off
     """
 
     def __init__(
@@ -96,6 +104,8 @@ class Watcher(Generic[T], Iterator[T]):
         rate: float | None = RATE,
         ordered: bool = True,
         name: str = 'watch',
+        wait_out: tuple[type[BaseException], ...] = TRANSIENT_ERRORS,
+        on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._read = read
         self._wait = duration_seconds(wait)
@@ -110,6 +120,10 @@ class Watcher(Generic[T], Iterator[T]):
         self._value: Any = _MISSING
         self._failures = 0
         self._closed = False
+        self._stopped = threading.Event()  # wakes the throttle and back-off sleeps on close()
+        self._wait_out = wait_out
+        self._on_error = on_error
+        self._reading = False
         #: The index of the last value yielded (``X-Consul-Index``).
         self.index: int | None = None
         #: The last error waited out, or None since the last successful read.
@@ -141,9 +155,24 @@ class Watcher(Generic[T], Iterator[T]):
         """Whether :meth:`close` was called."""
         return self._closed
 
+    @property
+    def failures(self) -> int:
+        """How many reads in a row have failed (0 after a read that worked)."""
+        return self._failures
+
+    @property
+    def reading(self) -> bool:
+        """Whether a read (a blocking query, perhaps) is in progress."""
+        return self._reading
+
     def close(self) -> None:
-        """Stop the watch: the iteration ends and :meth:`next` raises StopIteration."""
+        """Stop the watch: the iteration ends and :meth:`next` raises StopIteration.
+
+        A pause between reads (rate limit, back-off) ends at once; a read in
+        progress is left to finish.
+        """
         self._closed = True
+        self._stopped.set()
 
     def next(self, timeout: float | None = _MISSING, default: Any = _MISSING) -> T:
         """Return the current value on the first call, then wait for the next change.
@@ -178,10 +207,12 @@ class Watcher(Generic[T], Iterator[T]):
         index = self._index
         wait = None if index is None else self._wait_for(remaining)
         try:
-            value, response = self._read(index, wait)
-        except TRANSIENT_ERRORS as error:
+            value, response = self._timed_read(index, wait)
+        except self._wait_out as error:
             self.last_error = error
             self._failures += 1
+            if self._on_error is not None:
+                self._on_error(error)
             # The agent may come back with another index space (a restarted dev
             # agent, another server): read afresh, and let the value decide.
             self._index = None
@@ -202,6 +233,14 @@ class Watcher(Generic[T], Iterator[T]):
         self.index = self._index
         return True, value
 
+    def _timed_read(self, index: int | None, wait: float | None) -> tuple[Any, Response | None]:
+        """The read, with :attr:`reading` true while it runs."""
+        self._reading = True
+        try:
+            return self._read(index, wait)
+        finally:
+            self._reading = False
+
     def _wait_for(self, remaining: float | None) -> float:
         """The ``wait`` of the next blocking query: no more than the time left, jitter included."""
         if remaining is None:
@@ -217,7 +256,7 @@ class Watcher(Generic[T], Iterator[T]):
         self._refilled = now
         if self._tokens < 1:
             pause = (1 - self._tokens) / self._rate
-            time.sleep(pause if remaining is None else max(0.0, min(pause, remaining)))
+            self._stopped.wait(pause if remaining is None else max(0.0, min(pause, remaining)))
             self._tokens = 1.0
             self._refilled = time.monotonic()
         self._tokens -= 1
@@ -228,7 +267,7 @@ class Watcher(Generic[T], Iterator[T]):
         delay *= 0.5 + random.random() / 2
         if remaining is not None:
             delay = max(0.0, min(delay, remaining))
-        time.sleep(delay)
+        self._stopped.wait(delay)
 
 
 class Watch:
@@ -303,19 +342,28 @@ class Watch:
         return Watcher(read, name='nodes', **options)
 
     def service(
-        self, name: str, tag: str | None = None, passing: bool = False, **options: Any
+        self,
+        name: str,
+        tag: str | None = None,
+        passing: bool = False,
+        *,
+        near: str | None = None,
+        datacenter: str | None = None,
+        **options: Any,
     ) -> Watcher[Any]:
         """Watch a service's instances with their health, as ``consul.health.service()``.
 
         ``GET /v1/health/service/:name``; with ``passing`` only the instances
-        whose checks all pass.
+        whose checks all pass, with ``near`` sorted by round-trip time from
+        that node (``'_agent'``: the client's agent), from ``datacenter``
+        (default: the client's).
         """
         health, mode = self._consul.health, self._mode(options)
+        query: dict[str, Any] = {'tag': tag, 'passing': passing, 'near': near}
+        query |= {'datacenter': datacenter, 'consistency': mode}
 
         def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
-            value = health.service(
-                name, tag=tag, passing=passing, index=index, wait=wait, consistency=mode
-            )
+            value = health.service(name, index=index, wait=wait, **query)
             return value, health.last_response
 
         return Watcher(read, name=f'service {name!r}', **options)

@@ -1,8 +1,12 @@
-"""Fixtures shared by every test: real Consul agents from consulate.testing.
+"""Fixtures shared by every test: real Consul agents.
 
-- ``consul_agent`` / ``consul_acl_agent``: session-wide dev agents (the first
-  serves HTTP, HTTPS and a UNIX socket; the second has ACLs, default deny).
-- ``consul``: a client of ``consul_agent`` over HTTP.
+consulate's pytest plugin (consulate/pytest_plugin.py, installed with the
+package) gives ``consul_agent``, ``consul_acl_agent`` and ``consul``; here:
+
+- ``consul_agent_options``: the session agent serves HTTPS and a UNIX socket
+  too, so that every transport can be tested against it.
+- ``consul`` (the plugin's): a client of ``consul_agent`` over HTTP; the
+  agent's KV, sessions, services and checks are cleared after each test.
 - ``any_consul``: the same, once over each transport (http, https, unix).
 - ``acl_consul``: a management-token client of ``consul_acl_agent``.
 - ``prefix``: a KV prefix unique to the test, deleted afterwards.
@@ -11,9 +15,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,7 +26,11 @@ from tests.support.names import unique
 if TYPE_CHECKING:
     from consulate.testing import ConsulAgent
 
-pytest_plugins = ['consulate.testing']
+
+@pytest.fixture(scope='session')
+def consul_agent_options() -> dict[str, Any]:
+    """The session agent serves HTTP, HTTPS (certificates made by ``consul tls``) and a UNIX socket."""
+    return {'tls': True, 'unix_socket': True}
 
 
 @pytest.fixture(params=['http', 'https', 'unix'])
@@ -45,7 +52,7 @@ def acl_consul(consul_acl_agent: ConsulAgent) -> Iterator[consulate.Consul]:
 @pytest.fixture
 def prefix(consul_agent: ConsulAgent) -> Iterator[str]:
     """A KV prefix no other test uses; everything under it is deleted afterwards."""
-    name = f'test-{uuid.uuid4().hex[:12]}'
+    name = unique('test')
     yield name
     with consul_agent.client() as client:
         client.kv.delete(name, recurse=True)

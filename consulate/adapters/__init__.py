@@ -11,10 +11,13 @@ mocking library is active or a proxy is configured.
 
 :class:`UnixSocketRequest` keeps the name consulate 0.6 gave the UNIX-socket
 adapter; :class:`Response` is what came back.
+:mod:`~consulate.adapters.legacy` keeps 0.6.0's ``CONTENT_FORM``,
+``CONTENT_JSON`` and ``prepare_data`` (deprecated).
 """
 
 from __future__ import annotations
 
+from consulate.adapters.legacy import CONTENT_FORM, CONTENT_JSON, prepare_data
 from consulate.adapters.request import (
     DEFAULT_TIMEOUT,
     MAX_BACKOFF,
@@ -28,6 +31,8 @@ from consulate.adapters.response import Response
 from consulate.adapters.transport import RawResponse, Transport, WireRequest
 
 __all__ = [
+    'CONTENT_FORM',
+    'CONTENT_JSON',
     'DEFAULT_TIMEOUT',
     'MAX_BACKOFF',
     'READ_METHODS',
@@ -38,5 +43,6 @@ __all__ = [
     'Timeout',
     'Transport',
     'UnixSocketRequest',
+    'prepare_data',
     'WireRequest',
 ]

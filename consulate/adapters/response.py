@@ -20,7 +20,8 @@ class Response:
     The body is kept as bytes in :attr:`content`; :attr:`body` decodes it
     (JSON when the agent said so, else text, else bytes). The Consul
     metadata headers are parsed into :attr:`index`, :attr:`known_leader`,
-    :attr:`last_contact` and :attr:`content_hash`. A streamed answer has an
+    :attr:`last_contact` and :attr:`content_hash`, and those of the agent's
+    cache into :attr:`cache` and :attr:`age`. A streamed answer has an
     empty :attr:`content`; its body comes from :meth:`iter_content`.
     """
 
@@ -110,6 +111,17 @@ class Response:
     def content_hash(self) -> str | None:
         """``X-Consul-ContentHash``: the hash-based blocking token of agent-local answers."""
         return self.headers.get('X-Consul-ContentHash')
+
+    @property
+    def cache(self) -> str | None:
+        """``X-Cache``: ``'HIT'`` or ``'MISS'`` when the agent's cache served a ``?cached`` read."""
+        return self.headers.get('X-Cache')
+
+    @property
+    def age(self) -> int | None:
+        """``Age``: how many seconds old a cache hit is (0 while the agent keeps it current)."""
+        value = self.headers.get('Age')
+        return int(value) if value and value.isdigit() else None
 
     def _decode(self) -> Any:
         if 'json' in self.headers.get('Content-Type', ''):

@@ -18,13 +18,17 @@ _SECRET_SEGMENT = re.compile(r'(/v1/acl/(?:info|clone|destroy)/)[^\s"\'?#&]+')
 def split_uri(uri: str) -> tuple[str, str, str]:
     """``(origin, target, path)`` of a URI: ``http://h:1/v1/kv/a?x`` -> ``http://h:1``, ``/v1/kv/a?x``, ``/v1/kv/a``."""
     start = uri.find('://')
-    slash = uri.find('/', start + 3 if start >= 0 else 0)
-    if slash < 0:
-        return uri, '/', '/'
-    origin, target = uri[:slash], uri[slash:]
+    end = len(uri)
+    for delimiter in '/?#':  # the authority ends at the first of them (RFC 3986, 3.2)
+        found = uri.find(delimiter, start + 3 if start >= 0 else 0, end)
+        if found >= 0:
+            end = found
+    origin, target = uri[:end], uri[end:]
     fragment = target.find('#')
     if fragment >= 0:
         target = target[:fragment]
+    if not target.startswith('/'):
+        target = '/' + target
     mark = target.find('?')
     return origin, target, target if mark < 0 else target[:mark]
 

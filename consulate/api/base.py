@@ -9,6 +9,10 @@ segment, add the datacenter, consistency mode, namespace and blocking-query
 parameters, and send the request through the adapter's one path
 (:meth:`consulate.adapters.Request.request`), which owns the token, timeouts,
 retries and the status -> exception mapping.
+
+This module is over 400 lines because it is the one Endpoint every
+endpoint class inherits: splitting its request helpers from it would only
+scatter one class over two files.
 """
 
 from __future__ import annotations
@@ -16,34 +20,47 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from consulate import exceptions
 from consulate.api import shapes
+from consulate.api.params import (
+    CONSISTENCY_MODES,
+    check_consistency,
+    duration,
+    duration_seconds,
+    flag_params,
+    go_duration,
+)
 
 if TYPE_CHECKING:
     from consulate.adapters import Request, Response
 
-__all__ = ['CONSISTENCY_MODES', 'Context', 'Endpoint', 'JSONList', 'JSONObject', 'duration']
+# The parameter helpers are re-exported: endpoint modules import them from here.
+__all__ = [
+    'CONSISTENCY_MODES',
+    'Context',
+    'Endpoint',
+    'JSONList',
+    'JSONObject',
+    'check_consistency',
+    'duration',
+    'duration_seconds',
+    'flag_params',
+    'go_duration',
+]
 
 #: A JSON object as Consul returns it.
 JSONObject = dict[str, Any]
 #: A JSON list of objects; use it in annotations of classes that have a ``list`` method.
 JSONList = list[dict[str, Any]]
 
-#: The consistency modes a read may ask for.
-CONSISTENCY_MODES = ('default', 'stale', 'consistent')
-
 #: Added to a blocking query's read timeout on top of wait + wait/16.
 BLOCKING_MARGIN = 5.0
 
-_DURATION = re.compile(r'^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$')
-_UNITS = {'ns': 1e-9, 'us': 1e-6, 'µs': 1e-6, 'ms': 1e-3, 's': 1.0, 'm': 60.0, 'h': 3600.0}
-_PART = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
 
 _ALLOW_NONE: frozenset[int] = frozenset()
 _ALLOW_404 = frozenset({404})
@@ -227,6 +244,7 @@ class Endpoint:
             file is streamed, any other value is JSON-encoded; ``None`` sends no body
         :param allow_404: return a 404 answer instead of raising NotFound
         :param allow_409: return a 409 answer instead of raising Conflict
+        :param headers: more request headers (``Cache-Control`` of agent-cached reads)
         :param stream: read the answer's body lazily (:meth:`Response.iter_content`);
             a stream is a long poll
         :param timeout: ``(connect, read)`` seconds instead of the client's
@@ -405,49 +423,10 @@ def _encode_body(data: Any, raw: bool) -> tuple[bytes | IO[bytes] | None, str | 
     return json.dumps(data, separators=(',', ':')).encode('utf-8'), 'application/json'
 
 
-def check_consistency(mode: str | None) -> str | None:
-    """Return ``mode`` if it is a consistency mode consulate knows, else raise ValidationError."""
-    if mode is not None and mode not in CONSISTENCY_MODES:
-        raise exceptions.ValidationError(
-            f'consistency must be one of {", ".join(CONSISTENCY_MODES)}, not {mode!r}'
-        )
-    return mode
+def __getattr__(name: str) -> Any:
+    """``consulate.api.base.Response``, where the code after 0.6.0 had it (deprecated)."""
+    if name == 'Response':
+        from consulate.adapters.response import Response
 
-
-def duration(value: str | float | None) -> str | None:
-    """A Consul duration string: numbers are seconds (``10`` -> ``'10s'``), strings are checked.
-
-    :raises consulate.exceptions.ValidationError: not a Go duration string
-    """
-    if value is None:
-        return None
-    return go_duration(value)
-
-
-def go_duration(value: str | float) -> str:
-    """Format seconds (or check a duration string) as a Go duration, as Consul parses it."""
-    if isinstance(value, bool):
-        raise exceptions.ValidationError(f'not a duration: {value!r}')
-    if isinstance(value, (int, float)):
-        if value < 0:
-            raise exceptions.ValidationError(f'a duration cannot be negative: {value!r}')
-        if float(value).is_integer():
-            return f'{int(value)}s'
-        return f'{max(1, round(value * 1000))}ms'
-    if not isinstance(value, str) or not _DURATION.match(value):
-        raise exceptions.ValidationError(
-            f'not a duration: {value!r} (use seconds, or a string such as "10s", "1m30s")'
-        )
-    return value
-
-
-def duration_seconds(value: str | float) -> float:
-    """The number of seconds a duration (number or string) stands for."""
-    if isinstance(value, (int, float)):
-        return float(value)
-    return sum(float(n) * _UNITS[unit] for n, unit in _PART.findall(go_duration(value)))
-
-
-def flag_params(names: Iterable[str]) -> dict[str, bool]:
-    """Query flags that are sent bare (``?recurse``, ``?keys``)."""
-    return {name: True for name in names}
+        return Response
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -14,6 +14,7 @@ from typing import Any
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.caching import cache_options
 
 __all__ = ['Catalog', 'node_meta_params', 'tag_list']
 
@@ -23,9 +24,22 @@ class Catalog(Endpoint):
 
     PREFIX = 'catalog'
 
-    def datacenters(self) -> list[str]:
-        """Return every known datacenter, nearest first, always as a list (``GET /v1/catalog/datacenters``)."""
-        return self._get_list(self._url('datacenters'), of=str)
+    def datacenters(
+        self,
+        *,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
+    ) -> list[str]:
+        """Return every known datacenter, nearest first, always as a list (``GET /v1/catalog/datacenters``).
+
+        :param cached: let the agent answer from its cache (``?cached``); see
+            :mod:`consulate.api.caching` for ``max_age`` and ``stale_if_error``
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
+        """
+        params, headers = cache_options(cached, max_age, stale_if_error)
+        return self._get_list(self._url('datacenters'), params, of=str, headers=headers)
 
     def register(
         self,
@@ -151,6 +165,9 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONList:
         """Return every service name of the datacenter with its tags, as a list (``GET /v1/catalog/services``).
 
@@ -160,10 +177,16 @@ class Catalog(Endpoint):
         ``[{'Service': 'web', 'Tags': ['v1', 'v2']}, ...]``.
 
         :param node_meta: only the services on nodes with all these metadata values
+        :param cached: let the agent answer from its cache, as in :meth:`datacenters`
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
         """
         url = self._url('services')
-        params = node_meta_params(node_meta)
-        response = self._get(url, params, index=index, wait=wait, consistency=consistency)
+        extra, headers = cache_options(cached, max_age, stale_if_error)
+        params = node_meta_params(node_meta) | extra
+        response = self._get(
+            url, params, index=index, wait=wait, consistency=consistency, headers=headers
+        )
         found = shapes.json_object(response) if response.json() is not None else {}
         if not all(tags is None or isinstance(tags, list) for tags in found.values()):
             raise shapes.invalid(response, 'the tags of each service')
@@ -181,6 +204,9 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONList:
         """Return the instances of a service, one record per node, always as a list (``GET /v1/catalog/service/:name``).
 
@@ -189,19 +215,23 @@ class Catalog(Endpoint):
         :param node_meta: only the instances on nodes with all these metadata values
         :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
         :param filter: a filter expression, such as ``'ServicePort == 80'``
+        :param cached: let the agent answer from its cache, as in :meth:`datacenters`
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
         """
-        params = node_meta_params(node_meta) | {
-            'tag': tag_list(tag),
-            'near': near,
-            'filter': filter,
-        }
+        extra, headers = cache_options(cached, max_age, stale_if_error)
+        params = node_meta_params(node_meta) | extra
+        params |= {'tag': tag_list(tag), 'near': near, 'filter': filter}
         url = self._url('service', service_id)
-        return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
+        return self._get_list(
+            url, params, index=index, wait=wait, consistency=consistency, headers=headers
+        )
 
     def connect(
         self,
         service: str,
         *,
+        tag: str | Iterable[str] | None = None,
         node_meta: Mapping[str, str] | None = None,
         near: str | None = None,
         filter: str | None = None,
@@ -214,16 +244,21 @@ class Catalog(Endpoint):
         These are the service's sidecar proxies (``ServiceKind``
         ``'connect-proxy'``, whose ``ServiceProxy['DestinationServiceName']``
         is ``service``) and its Connect-native instances, one record per
-        instance, shaped as :meth:`service` returns them. There is no ``tag``
-        option: Consul 1.8 ignores it here; select by tag with ``filter``
-        (``'"v1" in ServiceTags'``).
+        instance, shaped as :meth:`service` returns them.
 
         :param service: the name of the service the instances stand for
+        :param tag: only the instances with this tag (or with all these tags),
+            sent as ``?tag=``; Consul 1.8 ignores it on this route, where
+            ``filter='"v1" in ServiceTags'`` selects by tag on every version
         :param node_meta: only the instances on nodes with all these metadata values
         :param near: sort by round-trip time from this node (``'_agent'``: the client's agent)
         :param filter: a filter expression, such as ``'ServicePort == 21000'``
         """
-        params = node_meta_params(node_meta) | {'near': near, 'filter': filter}
+        params = node_meta_params(node_meta) | {
+            'tag': tag_list(tag),
+            'near': near,
+            'filter': filter,
+        }
         url = self._url('connect', service)
         return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
 

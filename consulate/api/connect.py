@@ -31,8 +31,9 @@ __all__ = ['ACTIONS', 'CA', 'Connect', 'Intentions']
 #: What an intention does with a matching connection.
 ACTIONS = ('allow', 'deny')
 
-#: What a 1.8 agent says when asked for ``/connect/intentions/exact`` (it reads "exact" as an ID).
-_EXACT_MISSING = 'UUID must be 36 characters'
+#: What a 1.8 agent says when asked for ``/connect/intentions/exact`` (it reads "exact" as an
+#: ID); an L7 body fails to decode there first, as the ID route knows no ``Permissions``.
+_EXACT_MISSING = ('UUID must be 36 characters', 'unknown field "Permissions"')
 
 
 class CA(Endpoint):
@@ -214,19 +215,36 @@ class Intentions(Endpoint):
         self,
         source: str,
         destination: str,
-        action: str,
+        action: str | None = None,
         *,
+        permissions: Iterable[Mapping[str, Any]] | None = None,
         description: str | None = None,
         meta: Mapping[str, str] | None = None,
         source_type: str | None = None,
     ) -> None:
         """Create or replace the intention from ``source`` to ``destination``: Consul 1.9+.
 
-        ``PUT /v1/connect/intentions/exact``.
+        ``PUT /v1/connect/intentions/exact``. An intention has either an
+        ``action`` (L4: every connection) or ``permissions`` (L7: rules over
+        HTTP requests, for services whose protocol is HTTP-based).
 
+        :param action: ``'allow'`` or ``'deny'``
+        :param permissions: the L7 rules, tried in order, each a dict such as
+            ``{'Action': 'allow', 'HTTP': {'PathPrefix': '/v1/', 'Methods': ['GET']}}``
+        :raises consulate.exceptions.ValidationError: neither or both of
+            ``action`` and ``permissions``
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.9
         """
-        body = _intention(source, destination, action, description, meta, source_type)
+        if (action is None) == (permissions is None):
+            raise exceptions.ValidationError(
+                'an intention needs an action or permissions, not both'
+            )
+        if permissions is None:
+            body = _intention(source, destination, str(action), description, meta, source_type)
+        else:
+            body = _intention(source, destination, 'allow', description, meta, source_type)
+            del body['Action']
+            body['Permissions'] = _permissions(permissions)
         shapes.acknowledged(self._exact('PUT', source, destination, body))
 
     def delete_exact(self, source: str, destination: str) -> None:
@@ -243,7 +261,7 @@ class Intentions(Endpoint):
         try:
             return self._request_since('Consul 1.9', method, self._url('exact'), params, data)
         except (exceptions.BadRequest, exceptions.ServerError) as error:
-            if _EXACT_MISSING not in error.message:
+            if not any(text in error.message for text in _EXACT_MISSING):
                 raise
             raise exceptions.UnsupportedEndpoint(
                 error.status_code, method, error.path, 'this endpoint needs Consul 1.9'
@@ -295,3 +313,16 @@ def _intention_list(found: Any, response: Response) -> JSONList:
     if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
         raise shapes.invalid(response, 'a list of intentions per name')
     return found
+
+
+def _permissions(permissions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """L7 intention permissions as Consul takes them: a list of dicts, each with an action."""
+    if isinstance(permissions, (str, bytes, Mapping)):
+        raise exceptions.ValidationError('permissions must be a list of dicts')
+    result = [dict(permission) for permission in permissions]
+    for permission in result:
+        if permission.get('Action') not in ACTIONS:
+            raise exceptions.ValidationError(
+                f'each permission needs an Action of "allow" or "deny": {permission!r}'
+            )
+    return result

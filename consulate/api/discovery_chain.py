@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONObject, check_consistency, duration, go_duration
+from consulate.api.caching import cache_options
 
 __all__ = ['DiscoveryChain']
 
@@ -34,27 +36,42 @@ class DiscoveryChain(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONObject:
         """Return the compiled chain of ``service`` (``GET`` or ``POST /v1/discovery-chain/:service``).
 
         The result is Consul's ``Chain``: ``ServiceName``, ``Protocol``,
         ``StartNode``, ``Nodes`` (routers, splitters and resolvers) and
         ``Targets``. Without overrides this is a ``GET``; with any
-        ``override_*`` or ``evaluate_in_datacenter`` it is a ``POST`` that
-        carries them. Both are blocking reads.
+        ``override_*`` it is a ``POST`` that carries them. Both are blocking reads.
 
-        :param compile_dc: compile the chain as this datacenter would
-        :param evaluate_in_datacenter: evaluate the chain as if from this datacenter
+        :param compile_dc: compile the chain as this datacenter would (``?compile-dc=``)
+        :param evaluate_in_datacenter: the same setting by the name of Consul's
+            request field: Consul reads it only from ``?compile-dc=``, so that is
+            where it is sent
         :param override_connect_timeout: the connect timeout to assume, seconds or a duration
         :param override_protocol: the protocol to assume (``'http'``, ``'grpc'``, ``'tcp'``...)
         :param override_mesh_gateway: the mesh gateway mode to assume
             (``'local'``, ``'remote'``, ``'none'``)
         :param namespace: the service's namespace (Consul Enterprise)
+        :param cached: let the agent answer from its cache (``?cached``), which
+            it keeps current (see :mod:`consulate.api.caching`)
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``; ``compile_dc`` and
+            ``evaluate_in_datacenter`` name different datacenters
         """
+        if evaluate_in_datacenter is not None:
+            if compile_dc is not None and compile_dc != evaluate_in_datacenter:
+                raise exceptions.ValidationError(
+                    f'compile_dc={compile_dc!r} and evaluate_in_datacenter='
+                    f'{evaluate_in_datacenter!r} are one setting (?compile-dc=): give one'
+                )
+            compile_dc = evaluate_in_datacenter
         overrides: dict[str, Any] = {
             key: value
             for key, value in (
-                ('EvaluateInDatacenter', evaluate_in_datacenter),
                 ('OverrideConnectTimeout', duration(override_connect_timeout)),
                 ('OverrideProtocol', override_protocol),
                 (
@@ -64,8 +81,9 @@ class DiscoveryChain(Endpoint):
             )
             if value is not None
         }
-        params = {'compile-dc': compile_dc, 'ns': namespace}
-        kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
+        extra, headers = cache_options(cached, max_age, stale_if_error)
+        params = {'compile-dc': compile_dc, 'ns': namespace} | extra
+        kwargs = {'index': index, 'wait': wait, 'consistency': consistency, 'headers': headers}
         url = self._url(service)
         if not overrides:
             return shapes.object_field(self._get(url, params, **kwargs), 'Chain')
@@ -76,5 +94,5 @@ class DiscoveryChain(Endpoint):
             query['wait'] = go_duration(wait)
         if mode and mode != 'default':
             query[mode] = True
-        response = self._post(url, query, overrides, index=index, wait=wait)
+        response = self._post(url, query, overrides, index=index, wait=wait, headers=headers)
         return shapes.object_field(response, 'Chain')

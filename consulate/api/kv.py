@@ -7,6 +7,10 @@ stored text is valid JSON, else ``str`` for UTF-8 text, else the exact
 ``bytes``. Build the client with ``decode_json=False`` to get JSON-looking
 text (``"123"``, ``"true"``) back as ``str``; ``get(key, raw=True)`` returns
 the stored bytes untouched.
+
+This module is over 400 lines because KV is one class with the whole
+``dict`` interface, the records, the lock calls and the bulk writes that
+the seed API puts on it.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ class KV(Endpoint):
         return self._decode(self._record(item)['Value'])
 
     def __setitem__(self, item: str, value: Any) -> None:
-        """Store a value (``PUT /v1/kv/:key``, one request)."""
+        """Store a value (``PUT /v1/kv/:key``, one request), as :meth:`set` does."""
         self.set(item, value)
 
     def __delitem__(self, item: str) -> None:
@@ -138,30 +142,46 @@ class KV(Endpoint):
         record['Value'] = self._decode(record['Value'])
         return record
 
-    def set(self, item: str, value: Any) -> None:
+    def set(self, item: str, value: Any, *, exact_key: bool = False) -> None:
         """Store a value: ``str`` as UTF-8, ``bytes`` as is, ``None`` empty, else JSON.
 
-        One ``PUT /v1/kv/:key``; Consul applies it atomically.
+        One ``PUT /v1/kv/:key``; Consul applies it atomically. As in consulate
+        0.6, a key ending in ``/`` loses its trailing slashes when the value is
+        truthy (``set('a/', 'v')`` stores ``a``); an empty or ``None`` value
+        keeps them, which is how a "folder" key is made.
 
+        :param exact_key: store under ``item`` exactly, trailing ``/`` included
         :raises consulate.exceptions.PayloadTooLarge: the value is over the agent's limit
             (512 KiB by default); what was stored is left as it was
         """
-        shapes.json_bool(self._put(self._key_url(item), data=encode_value(value), raw_body=True))
+        key = item if exact_key else _strip_folder_slash(item, value)
+        shapes.json_bool(self._put(self._key_url(key), data=encode_value(value), raw_body=True))
 
     def set_record(
-        self, item: str, flags: int = 0, value: Any = None, replace: bool = True
+        self,
+        item: str,
+        flags: int = 0,
+        value: Any = None,
+        replace: bool = True,
+        *,
+        exact_key: bool = False,
     ) -> bool:
         """Store a value with its flags (``PUT /v1/kv/:key?flags=N``).
 
+        A trailing ``/`` is dropped from the key when the value is truthy, as
+        :meth:`set` does.
+
         :param flags: an unsigned 64-bit integer kept beside the value
         :param replace: with False an existing key is never overwritten (``?cas=0``)
+        :param exact_key: store under ``item`` exactly, trailing ``/`` included
         :returns: True if the value was written, False if ``replace`` was False
             and the key already existed
         """
         params: dict[str, Any] = {'flags': check_flags(flags)}
         if not replace:
             params['cas'] = 0
-        return self._put_bool(self._key_url(item), params, encode_value(value), raw_body=True)
+        key = item if exact_key else _strip_folder_slash(item, value)
+        return self._put_bool(self._key_url(key), params, encode_value(value), raw_body=True)
 
     def delete(self, item: str, recurse: bool = False) -> bool:
         """Delete a key, or with ``recurse`` every key under the prefix (``DELETE /v1/kv/:key``).
@@ -293,6 +313,40 @@ class KV(Endpoint):
         query: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': consistency}
         return self._records(key or '', raw=raw, **query)
 
+    def entries(
+        self,
+        prefix: str = '',
+        *,
+        raw: bool = False,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return the whole entry of every key under ``prefix``, as :meth:`get_record` returns one.
+
+        One ``GET /v1/kv/:prefix?recurse``. Each entry has ``Key``, ``Flags``,
+        ``Value``, ``LockIndex``, ``CreateIndex``, ``ModifyIndex`` and, while
+        a session holds the key, ``Session``. A prefix no key starts with
+        gives an empty list.
+
+        :param raw: give each ``Value`` as the exact stored ``bytes`` (``b''``
+            for an empty value), never decoded
+        :param index: block until the prefix's index passes this one (a blocking query)
+        :param wait: the longest time to block, seconds or a duration string
+        """
+        url = self._url_for_prefix(prefix)
+        query: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': consistency}
+        response = self._get(url, {'recurse': True}, allow_404=True, **query)
+        if response.status_code == 404:
+            return []
+        decode = stored_bytes if raw else self._decode
+        entries = [dict(row) for row in shapes.json_list(response, null=False)]
+        with self._shaping(response):
+            for entry in entries:
+                entry['Key'], entry['Flags']
+                entry['Value'] = decode(entry['Value'])
+        return entries
+
     # -- helpers -----------------------------------------------------------------
 
     def _key_url(self, item: str) -> str:
@@ -319,7 +373,7 @@ class KV(Endpoint):
         if response.status_code == 404:
             return []
         decode = stored_bytes if raw else self._decode
-        rows = shapes.json_list(response)
+        rows = shapes.json_list(response, null=False)
         with self._shaping(response):
             return [(row['Key'], row['Flags'], decode(row['Value'])) for row in rows]
 
@@ -328,7 +382,7 @@ class KV(Endpoint):
         response = self._get(self._url_for_prefix(prefix), params, allow_404=True, **query)
         if response.status_code == 404:
             return []
-        return shapes.json_list(response, str)
+        return shapes.json_list(response, str, null=False)
 
     def _decode(self, value: str | None) -> Any:
         return decode_value(value, self._context.decode_json)
@@ -376,3 +430,15 @@ class KV(Endpoint):
         if not ops:
             return 0
         return self._child(txn.Txn).execute_batches(ops)
+
+
+def _strip_folder_slash(key: str, value: Any) -> str:
+    """``key`` without its trailing slashes if ``value`` is truthy, as consulate 0.6 stored it.
+
+    An empty or ``None`` value keeps them: that is a "folder" key.
+    """
+    try:
+        truthy = bool(value)
+    except (TypeError, ValueError):  # objects without a truth value count as a value
+        truthy = True
+    return key.rstrip('/') if truthy and key.endswith('/') else key

@@ -2,55 +2,76 @@
 
 ::
 
-    with consul.lock.acquire('deploy'):
+    with consul.lock.acquire('deploy') as held:
         ...  # only one holder at a time, across processes and hosts
+        if held.lost.is_set():
+            ...  # Consul freed the lock: stop acting as its holder
 
 Each :meth:`Lock.acquire` creates its own session (TTL 15s by default,
-renewed every TTL/2 by a background thread) and takes the key with
-``?acquire=``, stored with the lock flag of Consul's own ``api.Lock``.
-Leaving the block, normally or by an exception, deletes the key while the
-session still holds it and destroys the session, so the key is free again at
-once. If the process dies, Consul frees the key once the session's TTL has run
-out and its lock-delay has passed.
+renewed every TTL/2 by a background thread) and takes the key with Consul's
+lock operation, stored with the flags of Consul's own ``api.Lock`` (so
+``consul lock`` on another host excludes it and is excluded by it). While
+it is held, a second thread watches the key with blocking queries and marks
+the lock lost within about a second when the key is deleted, another
+session holds it, or the session is destroyed or invalidated. Leaving the
+block, normally or by an exception, deletes the key while the session still
+holds it and destroys the session, so the key is free again at once. If the
+process dies, Consul frees the key once the session's TTL has run out and
+its lock-delay has passed.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
+import contextlib
 import time
 import uuid
-from types import TracebackType
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api import txn
 from consulate.api.base import Context, Endpoint, duration, duration_seconds
+from consulate.api.hold import MONITOR_WAIT, Hold, LostCallback, Waiting
+from consulate.api.kv import KV
 from consulate.api.session import Session
-from consulate.api.values import encode_value, key_path, quote_key
+from consulate.api.values import key_path, quote_key
 
 if TYPE_CHECKING:
     from consulate.adapters import Request
 
-__all__ = ['LOCK_FLAGS', 'HeldLock', 'Lock']
-
-LOGGER = logging.getLogger('consulate')
+__all__ = ['LOCK_FLAGS', 'HeldLock', 'Lock', 'LockHolder']
 
 #: The flags Consul's ``api.Lock`` (and ``consul lock``) store on a lock key.
 LOCK_FLAGS = 0x2DDCCBC058A50C18
 
-#: The longest single blocking query made while waiting for a lock, in seconds.
-_MAX_WAIT = 60.0
 #: How long to pause when the key is free but a lock-delay refuses it.
 _LOCK_DELAY_PAUSE = 0.25
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a lock, as :meth:`Lock.holder` tells it.
+
+    :ivar key: the lock's full KV key
+    :ivar session_id: the session holding it
+    :ivar node: the node that session belongs to
+    :ivar value: the value stored in the key, decoded as ``consul.kv`` decodes it
+    :ivar lock_index: how many times the key has been locked (its ``LockIndex``)
+    """
+
+    key: str
+    session_id: str
+    node: str
+    value: Any
+    lock_index: int
 
 
 class Lock(Endpoint):
     """Take locks on KV keys; reached as ``consul.lock``.
 
     One ``Lock`` serves any number of threads: every :meth:`acquire` returns
-    its own :class:`HeldLock` with its own session.
+    its own :class:`HeldLock` with its own session. It reads and writes
+    through the client's KV, session and transaction endpoints.
 
     :param prefix: the KV prefix lock keys are placed under
         (default ``consulate/locks``; ``''`` for none)
@@ -67,17 +88,23 @@ class Lock(Endpoint):
         token: str | None = None,
         *,
         session: Session | None = None,
+        kv: KV | None = None,
+        transactions: txn.Txn | None = None,
         prefix: str = DEFAULT_PREFIX,
         **options: Any,
     ) -> None:
         super().__init__(uri, adapter, datacenter, token, **options)
-        self._session = session or self._child(Session)
+        # Not ``kv or ...``: a KV is falsy when the store is empty (it has a __len__).
+        self._session = self._child(Session) if session is None else session
+        self._kv = self._child(KV) if kv is None else kv
+        self._transactions = self._child(txn.Txn) if transactions is None else transactions
         self.prefix = prefix
 
     @property
     def key(self) -> str | None:
         """The key of the lock this thread took last and still holds, or None."""
         stack: list[HeldLock] = getattr(self._local, 'held', [])
+        stack[:] = [held for held in stack if held.held]  # released elsewhere, or lost
         return stack[-1].key if stack else None
 
     def acquire(
@@ -89,11 +116,15 @@ class Lock(Endpoint):
         timeout: float | None = None,
         ttl: str | float = '15s',
         delay: str | float | None = None,
+        checks: list[str] | None = None,
+        on_lost: LostCallback | None = None,
     ) -> HeldLock:
         """Take the lock on ``key`` (under :attr:`prefix`) and return it, held.
 
-        Use the result as a context manager to release the lock when the
-        block ends, however it ends.
+        ``PUT /v1/session/create``, then ``PUT /v1/txn`` (take the key only
+        in the state just read, so a key of another use is never taken
+        over). Use the result as a context manager to release the lock when
+        the block ends, however it ends.
 
         :param key: the lock's name; a random one if left out
         :param value: stored in the lock key while it is held
@@ -104,152 +135,181 @@ class Lock(Endpoint):
         :param ttl: the session's TTL (10s to 24h); renewed every TTL/2
         :param delay: the session's lock-delay (Consul's default: 15s): how
             long the key stays locked after a holder dies without releasing
+        :param checks: the health check IDs the session is tied to (Consul's
+            default: ``['serfHealth']``); when one goes critical Consul
+            invalidates the session and the lock is lost. Include
+            ``'serfHealth'`` to keep the default check.
+        :param on_lost: called with no arguments, once, from a background
+            thread, when the lock is lost (never after :meth:`HeldLock.release`);
+            an exception it raises is logged
         :raises consulate.exceptions.LockFailure: another session holds the
             lock (at once, or after ``timeout`` seconds when blocking)
+        :raises consulate.exceptions.LockConflict: the key exists without the
+            lock flags (it is a ``consul lock -n`` semaphore's key, or data)
         """
         full_key = self._full_key(key or str(uuid.uuid4()))
         ttl_string = duration(ttl)
         assert ttl_string is not None
+        ttl_seconds = duration_seconds(ttl_string)
         session_id = self._session.create(
-            name=f'consulate lock on {full_key}', ttl=ttl_string, delay=delay
+            name=f'consulate lock on {full_key}', ttl=ttl_string, delay=delay, checks=checks
         )
         try:
-            self._take(full_key, session_id, value, blocking, timeout, duration_seconds(ttl_string))
+            waiting = Waiting(self._session, session_id, ttl_seconds, blocking, timeout)
+            self._take(full_key, session_id, value, waiting)
         except BaseException:
             self._session.destroy(session_id)
             raise
-        held = HeldLock(self, full_key, session_id, duration_seconds(ttl_string))
+        held = HeldLock(self, full_key, session_id, ttl_seconds, on_lost)
         self._local.__dict__.setdefault('held', []).append(held)
         return held
 
+    def holder(self, key: str) -> LockHolder | None:
+        """Who holds the lock on ``key`` (under :attr:`prefix`), or None when it is free.
+
+        ``GET /v1/kv/:key``, then ``GET /v1/session/info/:id`` for the
+        holder's node. This is the read side of leader election: the leader
+        is whoever holds the lock. Any session holding the key counts,
+        whatever its flags.
+        """
+        full_key = self._full_key(key)
+        for _attempt in range(3):
+            try:
+                record = self._kv.get_record(full_key)
+            except exceptions.KeyNotFound:
+                return None
+            session_id = record.get('Session')
+            if not session_id:
+                return None
+            try:
+                info = self._session.info(session_id)
+            except exceptions.NotFound:
+                continue  # the session ended after the read: read the key again
+            return LockHolder(
+                full_key,
+                session_id,
+                str(info.get('Node') or ''),
+                record['Value'],
+                record['LockIndex'],
+            )
+        return None
+
     def _full_key(self, key: str) -> str:
         prefix = self.prefix.strip('/')
-        return key_path(f'{prefix}/{key.lstrip("/")}' if prefix else key)
+        full_key = key_path(f'{prefix}/{key.lstrip("/")}' if prefix else key)
+        quote_key(full_key)  # the key is watched through URLs: refuse one a URL cannot carry
+        return full_key
 
-    def _take(
-        self,
-        key: str,
-        session_id: str,
-        value: Any,
-        blocking: bool,
-        timeout: float | None,
-        ttl: float,
-    ) -> None:
-        url = f'{self._base_uri}/{quote_key(key)}'
-        params = {'acquire': session_id, 'flags': LOCK_FLAGS}
-        body = encode_value(value)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        index: int | None = None
-        renewed = time.monotonic()
+    def _read(self, key: str, index: int = 0, wait: float | None = None) -> _Seen:
+        """Read the lock key (blocking past ``index`` when ``wait`` is given)."""
+        try:
+            record = self._kv.get_record(key, index=index, wait=wait)
+        except exceptions.KeyNotFound:
+            record = None
+        response = self._kv.last_response
+        seen_index = response.index if response is not None and response.index else 0
+        if record is not None and record['Flags'] != LOCK_FLAGS:
+            raise exceptions.LockConflict(
+                f'{key!r} exists and is not a lock (its flags are {record["Flags"]:#x}, '
+                f'not {LOCK_FLAGS:#x}); is it a "consul lock -n" semaphore key, or data?'
+            )
+        return _Seen(record, seen_index)
+
+    def _take(self, key: str, session_id: str, value: Any, waiting: Waiting) -> None:
+        """Take ``key`` for ``session_id``, waiting as ``waiting`` allows."""
+        seen = _Seen(None, 0)  # first assume the key is absent: one request when it is
         while True:
-            if time.monotonic() - renewed >= ttl / 2:
-                # A long wait outlives the TTL: keep the waiting session alive.
-                self._session.renew(session_id)
-                renewed = time.monotonic()
-            if self._put_bool(url, params, body, raw_body=True):
-                return
-            remaining = _MAX_WAIT if deadline is None else deadline - time.monotonic()
-            if not blocking or remaining <= 0:
-                raise exceptions.LockFailure(f'the lock {key!r} is held by another session')
-            wait = min(remaining, _MAX_WAIT, ttl / 2)
-            response = self._get(url, allow_404=True, index=index, wait=wait)
-            new_index = response.index
-            with self._shaping(response):
-                held_by_other = response.status_code == 200 and response.json()[0].get('Session')
-            if not held_by_other:
-                # Free, yet refused: a lock-delay from a dead holder is in force.
-                # Its end changes no index, so poll rather than block on the key.
-                time.sleep(min(_LOCK_DELAY_PAUSE, max(remaining, 0)))
-                index = None
+            if seen.holder is None:
+                if self._kv.acquire_lock(
+                    key, session_id, value, cas=seen.modify_index, flags=LOCK_FLAGS
+                ):
+                    return
+                fresh = self._read(key)
+                if fresh.holder is not None or fresh.modify_index != seen.modify_index:
+                    seen = fresh  # the key changed since it was read: look again
+                    continue
+                # Free, unchanged, yet refused: a lock-delay from a dead holder is
+                # in force. Its end changes no index, so pause rather than block.
+                wait = waiting.next_wait()
+                if wait is None:
+                    raise exceptions.LockFailure(
+                        f'the lock {key!r} is in its lock-delay after a holder ended'
+                    )
+                time.sleep(min(_LOCK_DELAY_PAUSE, wait))
+                seen = fresh
                 continue
-            index = new_index if new_index and (index is None or new_index >= index) else None
+            wait = waiting.next_wait()
+            if wait is None:
+                raise exceptions.LockFailure(f'the lock {key!r} is held by another session')
+            seen = self._read(key, seen.index, wait)
 
     def _release(self, held: HeldLock) -> None:
         stack: list[HeldLock] = getattr(self._local, 'held', [])
         if held in stack:
             stack.remove(held)
-        try:
-            # Delete the key only while our session still holds it.
-            path = held.key
-            self._txn([txn.kv_check_session(path, held.session_id), txn.kv_delete(path)])
-        finally:
-            self._session.destroy(held.session_id)
+        # Delete the key only while our session still holds it.
+        checked_delete = [txn.kv_check_session(held.key, held.session_id), txn.kv_delete(held.key)]
+        with contextlib.suppress(exceptions.TransactionFailed):
+            self._transactions.execute(checked_delete)
 
 
-class HeldLock:
+@dataclass(frozen=True)
+class _Seen:
+    """One read of a lock key: its entry (None: absent) and the index of the answer."""
+
+    record: dict[str, Any] | None
+    index: int
+
+    @property
+    def holder(self) -> str | None:
+        return None if self.record is None else self.record.get('Session') or None
+
+    @property
+    def modify_index(self) -> int:
+        return 0 if self.record is None else int(self.record['ModifyIndex'])
+
+
+class HeldLock(Hold):
     """A lock taken by :meth:`Lock.acquire`; a context manager that releases it on exit.
+
+    See :class:`~consulate.api.hold.Hold` for :attr:`held`, :attr:`lost`,
+    :meth:`release` and how loss is noticed.
 
     :ivar key: the lock's full KV key
     :ivar session_id: the session holding it
     """
 
-    def __init__(self, lock: Lock, key: str, session_id: str, ttl: float) -> None:
+    def __init__(
+        self,
+        lock: Lock,
+        key: str,
+        session_id: str,
+        ttl: float,
+        on_lost: LostCallback | None = None,
+    ) -> None:
         self.key = key
-        self.session_id = session_id
         self._lock = lock
-        self._ttl = ttl
-        self._released = threading.Event()
-        self._lost = False
-        self._pid = os.getpid()  # a child process after fork() inherits this object, not the lock
-        self._renewer = threading.Thread(
-            target=self._renew, name=f'consulate-lock-renew {key}', daemon=True
-        )
-        self._renewer.start()
-
-    def __repr__(self) -> str:
-        state = 'lost' if self._lost else ('released' if self._released.is_set() else 'held')
-        return f'<HeldLock {self.key!r} {state}>'
+        super().__init__(lock._session, session_id, ttl, on_lost, f'the lock on {key}')
 
     def __enter__(self) -> HeldLock:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
-
-    @property
-    def held(self) -> bool:
-        """True until the lock is released, or lost because its session could not be renewed.
-
-        Always False in a child process made by :func:`os.fork` after the lock
-        was taken: the lock (and the thread renewing its session) stays the parent's.
-        """
-        return os.getpid() == self._pid and not (self._released.is_set() or self._lost)
-
-    def release(self) -> None:
-        """Release the lock: delete its key and destroy its session. Safe to call twice.
-
-        In a child process made by :func:`os.fork` it does nothing: the lock is the parent's.
-        """
-        if self._released.is_set() or os.getpid() != self._pid:
-            return
-        self._released.set()
-        self._renewer.join(timeout=1.0)
+    def _give_up(self) -> None:
         self._lock._release(self)
 
-    def _renew(self) -> None:
-        """Renew the session every TTL/2 until released; mark the lock lost if that fails."""
-        last_success = time.monotonic()
-        interval = self._ttl / 2
-        while not self._released.wait(interval):
-            try:
-                renewed = self._lock._session.renew(self.session_id)
-            except exceptions.NotFound:
-                self._mark_lost('its session expired')
-                return
-            except exceptions.ConsulateException as error:
-                if time.monotonic() - last_success > self._ttl:
-                    self._mark_lost(f'renewing its session failed: {error}')
-                    return
-                interval = 1.0
-                continue
-            last_success = time.monotonic()
-            interval = duration_seconds(renewed.get('TTL') or self._ttl) / 2
-
-    def _mark_lost(self, why: str) -> None:
-        self._lost = True
-        LOGGER.warning('lost the lock on %s: %s', self.key, why)
+    def _watch(self, index: int) -> tuple[str | None, int]:
+        kv = self._lock._kv
+        try:
+            record = kv.get_record(
+                self.key, index=index, wait=MONITOR_WAIT, consistency='consistent'
+            )
+        except exceptions.KeyNotFound:
+            return 'its key was deleted', 0
+        response = kv.last_response
+        new_index = response.index if response is not None and response.index else 0
+        holder = record.get('Session')
+        if holder == self.session_id:
+            return None, new_index
+        if holder:
+            return f'another session ({holder}) holds it', new_index
+        return 'its session no longer holds it (destroyed, invalidated or released)', new_index

@@ -16,6 +16,7 @@ from typing import Any
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject, duration
+from consulate.api.caching import cache_options
 
 __all__ = ['Query', 'query_definition']
 
@@ -118,6 +119,9 @@ class Query(Endpoint):
         connect: bool = False,
         datacenter: str | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONObject:
         """Run a prepared query by ID or name (``GET /v1/query/:id_or_name/execute``).
 
@@ -130,13 +134,21 @@ class Query(Endpoint):
         :param limit: return at most this many nodes
         :param connect: return Connect-capable instances (proxies, native services)
         :param datacenter: the datacenter to run the query in
+        :param cached: let the agent answer from its cache (``?cached``); an
+            answer may then be up to 3 days old unless ``max_age`` bounds it
+            (see :mod:`consulate.api.caching`)
         :raises consulate.exceptions.NotFound: there is no query by that ID or name
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
         """
         if limit is not None and (isinstance(limit, bool) or limit < 1):
             raise exceptions.ValidationError(f'limit must be a positive integer, not {limit!r}')
-        params = {'near': near, 'limit': limit, 'connect': 'true' if connect else None}
+        extra, headers = cache_options(cached, max_age, stale_if_error)
+        params = {'near': near, 'limit': limit, 'connect': 'true' if connect else None} | extra
         url = self._url(query, 'execute')
-        return self._get_object(url, params, dc=datacenter, consistency=consistency)
+        return self._get_object(
+            url, params, dc=datacenter, consistency=consistency, headers=headers
+        )
 
     def explain(self, query: str, *, datacenter: str | None = None) -> JSONObject:
         """Return the query that running ``query`` would use, templates rendered.

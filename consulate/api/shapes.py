@@ -141,15 +141,15 @@ def _typed_field(response: Response, name: str, kind: type) -> Any:
     return value
 
 
-def json_list(response: Response, of: type | None = dict) -> list[Any]:
+def json_list(response: Response, of: type | None = dict, *, null: bool = True) -> list[Any]:
     """The body as a JSON list whose items are all ``of`` (objects by default; None: anything).
 
-    ``null`` is an empty list, as Consul sends it for an empty result.
-
+    :param null: take ``null`` as an empty list, as Consul sends it for an
+        empty result (not where it answers an empty one with a 404: KV listings)
     :raises consulate.exceptions.InvalidResponse: not a list, or an item of another type
     """
     body = response.json()
-    if body is None:
+    if body is None and null:
         return []
     if not isinstance(body, list):
         raise invalid(response, 'a JSON list')

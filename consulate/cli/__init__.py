@@ -12,29 +12,43 @@ It is built on the public :class:`consulate.Consul` API only. Errors are
 printed as ``consulate: <what went wrong>`` on stderr; the exit status is 1
 for a failed request or connection (or bad input data) and 2 for a command
 line that cannot be run. ``run_once`` and ``lock`` exit with the command's
-own status.
+own status. A signal ends every subcommand the same way (see
+:mod:`consulate.cli.signals`): ``consulate: interrupted``, exit 130 for
+SIGINT; 143 for SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from consulate import __version__, exceptions
-from consulate.cli import backup, jobs, kv, services
+from consulate import exceptions
+from consulate._version import __version__
+from consulate.cli import backup, connection, jobs, kv, services
 from consulate.cli.connection import CONNECTION_DESTS, add_connection_options, build_client
 from consulate.cli.output import EXIT_ERROR, EXIT_USAGE, CliError, error
+from consulate.cli.signals import Interrupted, stopped_by_signals
 
 __all__ = ['build_parser', 'main']
 
+
+def _listed(names: Sequence[str], last: str = 'and') -> str:
+    return f'{", ".join(names[:-1])} {last} {names[-1]}'
+
+
 _EPILOG = (
-    'environment: CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE, CONSUL_HTTP_SSL, '
-    'CONSUL_HTTP_SSL_VERIFY, CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT, '
-    'CONSUL_CLIENT_KEY and CONSUL_TLS_SERVER_NAME are read as the consul CLI reads them.'
+    f'environment: {_listed(connection.ENVIRONMENT)} are read as the consul CLI reads them; '
+    f'an option wins over its variable. {_listed(connection.PROXY_ENVIRONMENT)} (or lower '
+    f'case) choose the proxy, and {_listed(connection.CA_ENVIRONMENT, "or")} the CA bundle '
+    'when none is named, as for requests.'
 )
+#: Negative numbers and durations (``-1``, ``-5s``) are values, not options: none of ours
+#: starts with a digit.
+_NEGATIVE = re.compile(r'^-\.?\d')
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -53,10 +67,16 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault('formatter_class', _Formatter)
         super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE
+        self.set_defaults(parser=self)
 
     def error(self, message: str) -> NoReturn:
+        """Print this (sub)command's usage, then ``consulate: <subcommand>: <message>``; exit 2."""
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f'consulate: {self.prog.split(" ", 1)[-1]}: {message}\n')
+        where = self.prog.partition(' ')[2]
+        self.exit(
+            EXIT_USAGE, f'consulate: {where}: {message}\n' if where else f'consulate: {message}\n'
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,18 +114,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     words, child = jobs.split_child(
         sys.argv[1:] if argv is None else argv, _options_with_values(parser)
     )
-    args = parser.parse_args(words)
+    args, unknown = parser.parse_known_args(words)
+    # The parser of the subcommand typed (the innermost one sets it last).
+    typed: argparse.ArgumentParser = args.parser
+    if unknown:
+        typed.error(f'unrecognized arguments: {" ".join(unknown)}')
     if child is not None:
         args.child = [*args.child, '--', *child] if args.child else child
     handler = getattr(args, 'handler', None)
     if handler is None:
-        subparser = parser if args.subcommand is None else _subparser(parser, args.subcommand)
-        subparser.print_help(sys.stderr)
+        typed.print_help(sys.stderr)
         return EXIT_USAGE
+    args.anonymous = not connection.token_given(args, os.environ)
     try:
-        with build_client(args) as consul:
+        with stopped_by_signals(), build_client(args) as consul:
             status: int = handler(consul, args)
             return status
+    except Interrupted as exc:
+        error(str(exc))
+        return exc.code
+    except exceptions.ConnectError as exc:
+        hint = '' if isinstance(exc, exceptions.TLSError) else connection.address_hint(args)
+        error(f'{exc}{hint}')
+        return EXIT_ERROR
     except CliError as exc:
         error(str(exc))
         return exc.code
@@ -126,15 +157,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         error(str(exc))
         return EXIT_ERROR
-
-
-def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
-    for action in parser._subparsers._group_actions if parser._subparsers else ():
-        choices = getattr(action, 'choices', None)
-        if choices and name in choices:
-            sub: argparse.ArgumentParser = choices[name]
-            return sub
-    return parser
 
 
 def _options_with_values(parser: argparse.ArgumentParser) -> set[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from consulate import exceptions
 from consulate.api import txn
 from consulate.api.values import key_path
-from consulate.cli import formats
+from consulate.cli import formats, hints
 from consulate.cli.output import CliError, read_input, write_atomically, write_stdout
 from consulate.cli.writer import write_operations
 from consulate.client import Consul
@@ -100,6 +100,8 @@ def backup(consul: Consul, args: argparse.Namespace) -> int:
         entries.append((relative, flags, value))
     data = formats.dump_backup(entries, base64_values=args.base64, pretty=args.pretty)
     write_atomically(args.file, data)
+    if not entries:
+        hints.acl_filter_hint(consul, args)
     return 0
 
 
@@ -132,7 +134,10 @@ def restore(consul: Consul, args: argparse.Namespace) -> int:
 def export(consul: Consul, args: argparse.Namespace) -> int:
     """``kv export``: the keys that start with PREFIX, as ``consul kv export`` prints them."""
     prefix = args.prefix[1:] if args.prefix.startswith('/') else args.prefix
-    write_stdout(formats.dump_export(consul.kv.records(prefix or None, raw=True)))
+    records = consul.kv.records(prefix or None, raw=True)
+    write_stdout(formats.dump_export(records))
+    if not records:
+        hints.acl_filter_hint(consul, args)
     return 0
 
 

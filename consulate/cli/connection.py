@@ -1,11 +1,9 @@
 """How the command reaches Consul: the connection options and the client built from them.
 
-Like Consul's own CLI, the command reads ``CONSUL_HTTP_ADDR``,
-``CONSUL_HTTP_TOKEN``, ``CONSUL_HTTP_TOKEN_FILE``, ``CONSUL_HTTP_SSL``,
-``CONSUL_HTTP_SSL_VERIFY``, ``CONSUL_CACERT``, ``CONSUL_CAPATH`` and
-``CONSUL_CLIENT_CERT`` / ``CONSUL_CLIENT_KEY`` (through
-:class:`consulate.Consul`, which reads them when it is built); an option
-given on the command line wins over its variable.
+Like Consul's own CLI, the command reads the variables in
+:data:`ENVIRONMENT` (through :class:`consulate.Consul`, which reads them
+when it is built); an option given on the command line wins over its
+variable.
 """
 
 from __future__ import annotations
@@ -14,10 +12,40 @@ import argparse
 import os
 from collections.abc import Mapping
 
+from consulate.cli import numbers
 from consulate.client import Consul, parse_addr
 from consulate.exceptions import ValidationError
 
-__all__ = ['CONNECTION_DESTS', 'add_connection_options', 'build_client']
+__all__ = [
+    'CONNECTION_DESTS',
+    'CA_ENVIRONMENT',
+    'ENVIRONMENT',
+    'PROXY_ENVIRONMENT',
+    'add_connection_options',
+    'address_hint',
+    'build_client',
+    'token_given',
+]
+
+#: Every environment variable the command reads.
+ENVIRONMENT = (
+    'CONSUL_HTTP_ADDR',
+    'CONSUL_HTTP_TOKEN',
+    'CONSUL_HTTP_TOKEN_FILE',
+    'CONSUL_HTTP_SSL',
+    'CONSUL_HTTP_SSL_VERIFY',
+    'CONSUL_CACERT',
+    'CONSUL_CAPATH',
+    'CONSUL_CLIENT_CERT',
+    'CONSUL_CLIENT_KEY',
+    'CONSUL_TLS_SERVER_NAME',
+    'CONSUL_NAMESPACE',
+    'CONSUL_PARTITION',
+)
+#: The proxy variables (upper or lower case) and the CA bundle variables, read as requests
+#: reads them.
+PROXY_ENVIRONMENT = ('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY')
+CA_ENVIRONMENT = ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE')
 
 #: The namespace names of the connection options.
 CONNECTION_DESTS = frozenset(
@@ -56,7 +84,9 @@ def add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool = 
     group.add_argument(
         '--api-host', default=default, metavar='HOST', help='the host name, or the socket path'
     )
-    group.add_argument('--api-port', default=default, type=_port, metavar='PORT', help='the port')
+    group.add_argument(
+        '--api-port', default=default, type=numbers.port, metavar='PORT', help='the port'
+    )
     group.add_argument(
         '--datacenter',
         '--dc',
@@ -94,6 +124,31 @@ def build_client(args: argparse.Namespace, environ: Mapping[str, str] | None = N
     return Consul(datacenter=datacenter, token=token, addr=addr, token_file=token_file, env=environ)
 
 
+def token_given(args: argparse.Namespace, environ: Mapping[str, str]) -> bool:
+    """Whether a token was given, by an option or a variable (an empty one does not count)."""
+    return bool(
+        getattr(args, 'token', None)
+        or getattr(args, 'token_file', None)
+        or environ.get('CONSUL_HTTP_TOKEN')
+        or environ.get('CONSUL_HTTP_TOKEN_FILE')
+    )
+
+
+def address_hint(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> str:
+    """Where the address consulate tried came from and how to change it, for a connection failure."""
+    environ = os.environ if environ is None else environ
+    parts = ('api_scheme', 'api_host', 'api_port')
+    if getattr(args, 'addr', None):
+        source = '--addr'
+    elif any(getattr(args, name, None) is not None for name in parts):
+        source = '--api-scheme/--api-host/--api-port'
+    elif environ.get('CONSUL_HTTP_ADDR'):
+        source = 'CONSUL_HTTP_ADDR'
+    else:
+        return ' (no address was given, so the default was tried: give one with --addr or CONSUL_HTTP_ADDR)'
+    return f' (the address came from {source}: give another with --addr or CONSUL_HTTP_ADDR)'
+
+
 def _addr_from_parts(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
     """An address built from ``--api-scheme/--api-host/--api-port``, or None if none is given."""
     scheme_option: str | None = getattr(args, 'api_scheme', None)
@@ -115,13 +170,3 @@ def _addr_from_parts(args: argparse.Namespace, environ: Mapping[str, str]) -> st
     if ':' in host and not host.startswith('['):
         host = f'[{host}]'
     return f'{scheme}://{host}:{port or 8500}'
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'not a port number: {text!r}') from None
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f'a port is 1 to 65535, not {port}')
-    return port

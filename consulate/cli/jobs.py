@@ -3,9 +3,16 @@
 Both take the lock through :attr:`consulate.Consul.lock` (a session with a
 TTL, renewed in the background, and the lock flags of ``consul lock``),
 run the command with the terminal's stdin, stdout and stderr, and release
-the lock when it exits. As with ``consul lock``, when consulate gets SIGINT,
-SIGTERM or SIGHUP, or the lock is lost while the command runs, the command
-gets SIGTERM, and SIGKILL if it still runs five seconds later.
+the lock when it exits.
+
+When the lock is lost while the command runs, or consulate gets SIGINT,
+SIGTERM or SIGHUP (see :mod:`consulate.cli.signals`), the command gets
+SIGTERM, and SIGKILL if it still runs five seconds later; then the lock is
+released. Run from a terminal's foreground, the command shares consulate's
+process group, so it can read the terminal and gets the terminal's Ctrl-C
+itself; otherwise (cron, a service manager, a script) it runs in a process
+group of its own and the signals go to that whole group, so the processes it
+started stop with it.
 """
 
 from __future__ import annotations
@@ -14,15 +21,14 @@ import argparse
 import os
 import signal
 import subprocess
-import threading
+import sys
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from consulate import exceptions
-from consulate.api.lock import LOCK_FLAGS, HeldLock
+from consulate.api.lock import HeldLock
+from consulate.cli import numbers
 from consulate.cli.output import EXIT_USAGE, CliError, error
 from consulate.client import Consul
 
@@ -37,7 +43,6 @@ EXIT_LOCKED = 2
 KILL_GRACE = 5.0
 #: How often the lock is checked while the command runs, in seconds.
 POLL = 0.5
-_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -54,7 +59,7 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     run_once_parser.add_argument(
         '-i',
         '--interval',
-        type=_seconds,
+        type=numbers.seconds,
         metavar='SECONDS',
         help='run only if the last successful run (kept in LOCK_last_run) is older than this',
     )
@@ -74,10 +79,10 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     lock_parser.add_argument(
         '-t',
         '--timeout',
-        type=_seconds,
-        default=0.0,
+        type=numbers.seconds,
         metavar='SECONDS',
-        help='give up (exit 1) after waiting this long for the lock; 0 waits forever',
+        help='give up (exit 1) after waiting this long for the lock (default: wait as long '
+        'as it takes)',
     )
     lock_parser.add_argument('child', nargs='*', metavar='COMMAND')
     lock_parser.set_defaults(handler=lock)
@@ -87,20 +92,23 @@ def run_once(consul: Consul, args: argparse.Namespace) -> int:
     """``run_once``: run the command only if the lock is free (and the interval has passed)."""
     command = _command(args.child)
     consul.lock.prefix = ''
-    with _signals_raise():
-        try:
-            held = consul.lock.acquire(args.lock)
-        except exceptions.LockFailure:
-            error(f'another process holds the lock {args.lock!r}: not running {command[0]!r}')
-            return EXIT_LOCKED
-        with held:
-            last_run_key = f'{held.key}_last_run'
-            if args.interval is not None and _ran_recently(consul, last_run_key, args.interval):
-                return 0
-            status = run_command(consul, command, held)
-            if status == 0 and args.interval is not None:
-                consul.kv.set(last_run_key, str(int(time.time())))
-            return status
+    try:
+        held = consul.lock.acquire(args.lock)
+    except exceptions.LockFailure:
+        error(f'another process holds the lock {args.lock!r}: not running {command[0]!r}')
+        return EXIT_LOCKED
+    except exceptions.LockConflict:
+        raise CliError(
+            f'{args.lock!r} exists and is not a lock: not running {command[0]!r}'
+        ) from None
+    with held:
+        last_run_key = f'{held.key}_last_run'
+        if args.interval is not None and _ran_recently(consul, last_run_key, args.interval):
+            return 0
+        status = run_command(consul, command, held)
+        if status == 0 and args.interval is not None:
+            consul.kv.set(last_run_key, str(int(time.time())))
+        return status
 
 
 def lock(consul: Consul, args: argparse.Namespace) -> int:
@@ -111,15 +119,16 @@ def lock(consul: Consul, args: argparse.Namespace) -> int:
         raise CliError('the lock PREFIX cannot be empty', EXIT_USAGE)
     key = f'{prefix}/.lock'
     consul.lock.prefix = ''
-    with _signals_raise():
-        _check_lock_key(consul, key)
-        timeout = args.timeout or None
-        try:
-            held = consul.lock.acquire(key, blocking=True, timeout=timeout)
-        except exceptions.LockFailure:
-            raise CliError(f'the lock {key!r} was not free within {args.timeout:g}s') from None
-        with held:
-            return run_command(consul, command, held, {'CONSUL_LOCK_HELD': 'true'})
+    try:
+        held = consul.lock.acquire(key, blocking=True, timeout=args.timeout)
+    except exceptions.LockFailure:
+        raise CliError(f'the lock {key!r} was not free within {args.timeout:g}s') from None
+    except exceptions.LockConflict:
+        raise CliError(
+            f'{key!r} exists and is not a lock (is it a "consul lock -n" semaphore?)'
+        ) from None
+    with held:
+        return run_command(consul, command, held, {'CONSUL_LOCK_HELD': 'true'})
 
 
 def run_command(
@@ -127,33 +136,31 @@ def run_command(
 ) -> int:
     """Run ``command`` while ``held`` is held; return its exit status (128+N for signal N).
 
-    The lock's key is watched with blocking queries while the command runs,
-    as ``consul lock`` does: if another session takes it, it is deleted, or
-    the session cannot be renewed, the command is stopped.
+    The hold watches the lock's key while the command runs, as ``consul
+    lock`` does: when another session takes it, it is deleted, or the session
+    cannot be renewed (``held.lost``), the command is stopped.
 
     :raises CliError: the command cannot be started (status 127 or 126), or
         the lock was lost while it ran (the command is stopped, status 1)
+    :raises consulate.cli.signals.Interrupted: a signal came while the command
+        ran; the command was stopped before it is passed on
     """
     environment = {**os.environ, **env} if env else None
+    child = _Child(command, environment)
     try:
-        process = subprocess.Popen(command, env=environment)
-    except OSError as exc:
-        code = 127 if isinstance(exc, FileNotFoundError) else 126
-        raise CliError(f'cannot run {command[0]!r}: {exc.strerror}', code) from None
-    watch = _LockWatch(consul, held)
-    watch.start()
-    with _signals_forwarded(process) as shutdown:
         while True:
             try:
-                status = process.wait(timeout=POLL)
+                status = child.process.wait(timeout=POLL)
                 break
             except subprocess.TimeoutExpired:
-                shutdown.enforce()
-                if not held.held or watch.lost.is_set():
-                    _stop(process)
+                if held.lost.is_set():
+                    child.stop()
                     raise CliError(
                         f'lost the lock {held.key!r} while {command[0]!r} ran; it was stopped'
                     ) from None
+    except BaseException:
+        child.stop()
+        raise
     return 128 - status if status < 0 else status
 
 
@@ -207,130 +214,52 @@ def _ran_recently(consul: Consul, key: str, interval: float) -> bool:
     return False
 
 
-def _check_lock_key(consul: Consul, key: str) -> None:
-    """Refuse a key that exists without the lock flags (a ``consul lock -n`` semaphore...)."""
-    try:
-        record = consul.kv.get_record(key)
-    except exceptions.KeyNotFound:
-        return
-    if record.get('Flags') != LOCK_FLAGS:
-        raise CliError(f'{key!r} exists and is not a lock (is it a "consul lock -n" semaphore?)')
+class _Child:
+    """The command ``run_once`` or ``lock`` runs, and how to stop it."""
+
+    def __init__(self, command: list[str], env: Mapping[str, str] | None) -> None:
+        # In a terminal's foreground the command stays in consulate's process group.
+        self.own_group = not _in_terminal_foreground()
+        options: dict[str, Any] = {}
+        if self.own_group:
+            if sys.version_info >= (3, 11):
+                options['process_group'] = 0
+            else:  # pragma: no cover - Python 3.10
+                options['preexec_fn'] = os.setpgrp
+        try:
+            self.process = subprocess.Popen(command, env=env, **options)
+        except OSError as exc:
+            code = 127 if isinstance(exc, FileNotFoundError) else 126
+            raise CliError(f'cannot run {command[0]!r}: {exc.strerror}', code) from None
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after :data:`KILL_GRACE` seconds; to the whole group if it has one."""
+        if self.process.returncode is not None and not self.own_group:
+            return
+        self._send(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=KILL_GRACE)
+        except subprocess.TimeoutExpired:
+            self._send(signal.SIGKILL)
+            self.process.wait()
+
+    def _send(self, signum: int) -> None:
+        try:
+            if self.own_group:
+                # The group outlives its leader while anything it started still runs.
+                os.killpg(self.process.pid, signum)
+            else:
+                self.process.send_signal(signum)
+        except ProcessLookupError:
+            pass
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL after :data:`KILL_GRACE` seconds."""
-    process.terminate()
-    try:
-        process.wait(timeout=KILL_GRACE)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-class _LockWatch(threading.Thread):
-    """Follow the lock's key with blocking queries; set :attr:`lost` when it is no longer ours."""
-
-    #: Failed reads in a row tolerated (one second apart) before the lock counts as lost.
-    RETRIES = 3
-
-    def __init__(self, consul: Consul, held: HeldLock) -> None:
-        super().__init__(name=f'consulate-lock-watch {held.key}', daemon=True)
-        self.consul = consul
-        self.held = held
-        self.lost = threading.Event()
-
-    def run(self) -> None:
-        index: int | None = None
-        failures = 0
-        while self.held.held:
-            try:
-                record = self.consul.kv.get_record(
-                    self.held.key, index=index, wait='10s', consistency='consistent'
-                )
-            except exceptions.KeyNotFound:
-                break
-            except exceptions.ConsulateException:
-                failures += 1
-                if failures > self.RETRIES:
-                    break
-                time.sleep(1.0)
-                index = None
-                continue
-            failures = 0
-            if record.get('Session') != self.held.session_id:
-                break
-            response = self.consul.kv.last_response
-            index = response.index if response is not None else None
-        if self.held.held:
-            self.lost.set()
-
-
-class _Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind, so the lock and its session are released."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextmanager
-def _signals_raise() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into an exception while the block runs, then restore them."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise _Terminated(signum)
-
-    previous = {signum: signal.signal(signum, handler) for signum in _FORWARDED[1:]}
-    try:
-        yield
-    except _Terminated as exc:
-        raise SystemExit(128 + exc.signum) from None
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
-
-
-@contextmanager
-def _signals_forwarded(process: subprocess.Popen[bytes]) -> Iterator[_Shutdown]:
-    """While the block runs, SIGINT, SIGTERM and SIGHUP ask ``process`` to stop (SIGTERM)."""
-    shutdown = _Shutdown(process)
-
-    def forward(signum: int, frame: FrameType | None) -> None:
-        shutdown.request()
-
-    previous = {signum: signal.signal(signum, forward) for signum in _FORWARDED}
-    try:
-        yield shutdown
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
-
-
-class _Shutdown:
-    """Stop a command as ``consul lock`` does: SIGTERM, then SIGKILL after a grace period."""
-
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
-        self.since: float | None = None
-
-    def request(self) -> None:
-        """Send SIGTERM (once) and start the grace period."""
-        if self.since is None:
-            self.since = time.monotonic()
-            if self.process.returncode is None:
-                self.process.send_signal(signal.SIGTERM)
-
-    def enforce(self) -> None:
-        """Send SIGKILL once the grace period is over and the command still runs."""
-        if self.since is not None and time.monotonic() - self.since > KILL_GRACE:
-            self.process.kill()
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'not a number of seconds: {text!r}') from None
-    if not 0 <= value < float('inf'):
-        raise argparse.ArgumentTypeError(f'not a number of seconds: {text!r}')
-    return value
+def _in_terminal_foreground() -> bool:
+    """Whether consulate runs in the foreground of the terminal on its stdin, stdout or stderr."""
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp():
+                return True
+        except OSError:
+            continue
+    return False

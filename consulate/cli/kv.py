@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from consulate import exceptions
+from consulate.cli import hints, numbers
 from consulate.cli.output import EXIT_USAGE, CliError, write_stdout
 from consulate.client import Consul
 
@@ -49,7 +50,7 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
     get.add_argument(
         '-t',
         '--trim',
-        type=int,
+        type=numbers.count,
         default=0,
         metavar='N',
         help='with -r, drop the first N path segments of each key',
@@ -65,7 +66,11 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
     set_.add_argument('key', metavar='KEY')
     set_.add_argument('value', metavar='VALUE')
     set_.add_argument(
-        '--flags', type=int, default=0, metavar='N', help='the flags stored with the value'
+        '--flags',
+        type=numbers.flags,
+        default=0,
+        metavar='N',
+        help='the flags stored with the value',
     )
     set_.set_defaults(handler=set_value)
 
@@ -97,6 +102,8 @@ def list_keys(consul: Consul, args: argparse.Namespace) -> int:
     records = sorted(consul.kv.records(args.prefix or None, raw=True), key=lambda r: r[0])
     lines = [f'{len(value):>14} {key}' if args.long else key for key, _flags, value in records]
     write_stdout(''.join(f'{line}\n' for line in lines).encode('utf-8'))
+    if not records:
+        hints.acl_filter_hint(consul, args)
     return 0
 
 
@@ -105,6 +112,7 @@ def get_value(consul: Consul, args: argparse.Namespace) -> int:
     if args.recurse:
         records = consul.kv.records(args.key, raw=True)
         if not records:
+            hints.acl_filter_hint(consul, args)
             raise CliError(f'no key starts with {args.key!r}')
         lines = [
             trim_key(key, args.trim).encode('utf-8') + b'\t' + value + b'\n'
@@ -124,7 +132,7 @@ def get_value(consul: Consul, args: argparse.Namespace) -> int:
 def set_value(consul: Consul, args: argparse.Namespace) -> int:
     """``kv set``: store the bytes of VALUE, or of stdin (``PUT /v1/kv/:key?flags=``)."""
     data = sys.stdin.buffer.read() if args.value == '-' else os.fsencode(args.value)
-    consul.kv.set_record(args.key, args.flags, data)
+    consul.kv.set_record(args.key, args.flags, data, exact_key=True)
     return 0
 
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from typing import Any
 
-from consulate.api.base import go_duration
+from consulate.cli import hints, numbers
 from consulate.cli.output import CliError, write_stdout
 from consulate.client import Consul
 
 __all__ = ['add_parsers']
-
-_SECONDS = re.compile(r'^\d+(\.\d+)?$')
 
 
 def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -27,7 +24,7 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     register_parser.add_argument('name', metavar='NAME')
     register_parser.add_argument('-a', '--address', help='the service address')
-    register_parser.add_argument('-p', '--port', type=int, help='the service port')
+    register_parser.add_argument('-p', '--port', type=numbers.port, help='the service port')
     register_parser.add_argument(
         '-s', '--service-id', metavar='SERVICE_ID', help='the service ID (default: NAME)'
     )
@@ -40,19 +37,19 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     script = checks.add_parser(
         'check', help='run a script every INTERVAL', description='Run PATH every INTERVAL.'
     )
-    script.add_argument('interval', type=_duration, metavar='INTERVAL')
+    script.add_argument('interval', type=numbers.duration('the check interval'), metavar='INTERVAL')
     script.add_argument('path', metavar='PATH')
     http = checks.add_parser(
         'httpcheck', help='GET a URL every INTERVAL', description='GET URL every INTERVAL.'
     )
-    http.add_argument('interval', type=_duration, metavar='INTERVAL')
+    http.add_argument('interval', type=numbers.duration('the check interval'), metavar='INTERVAL')
     http.add_argument('url', metavar='URL')
     ttl = checks.add_parser(
         'ttl',
         help='expect a heartbeat within DURATION',
         description='Mark the service critical unless it reports within DURATION.',
     )
-    ttl.add_argument('duration', type=_duration, metavar='DURATION')
+    ttl.add_argument('duration', type=numbers.duration('the TTL'), metavar='DURATION')
     checks.add_parser('no-check', help='no health check (the default)')
     register_parser.set_defaults(handler=register)
 
@@ -72,7 +69,7 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         description='Print the services registered with the local agent as a JSON list.',
     )
     services_parser.add_argument(
-        '-i', '--indent', type=int, metavar='N', help='indent the JSON by N spaces'
+        '-i', '--indent', type=numbers.count, metavar='N', help='indent the JSON by N spaces'
     )
     services_parser.set_defaults(handler=services)
 
@@ -104,6 +101,7 @@ def deregister(consul: Consul, args: argparse.Namespace) -> int:
     """``deregister``: ``PUT /v1/agent/service/deregister/:service_id``; an unknown ID is an error."""
     known = {service.get('ID') for service in consul.agent.services()}
     if args.service_id not in known:
+        hints.acl_filter_hint(consul, args)
         raise CliError(f'no service with the ID {args.service_id!r} is registered with this agent')
     if consul.agent.service.deregister(args.service_id) is False:
         raise CliError(f'the agent did not deregister {args.service_id!r}')
@@ -115,13 +113,6 @@ def services(consul: Consul, args: argparse.Namespace) -> int:
     listing = consul.agent.services()
     text = json.dumps(listing, sort_keys=True, indent=args.indent, ensure_ascii=False)
     write_stdout(f'{text}\n'.encode())
+    if not listing:
+        hints.acl_filter_hint(consul, args)
     return 0
-
-
-def _duration(text: str) -> str:
-    """A duration argument: whole seconds (``10``) or a Go duration (``10s``, ``1m30s``)."""
-    value: str | float = float(text) if _SECONDS.match(text) else text
-    try:
-        return go_duration(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None

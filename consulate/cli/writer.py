@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from consulate import exceptions
 from consulate.api import txn
 from consulate.cli.output import CliError, Progress
+from consulate.cli.signals import Interrupted
 from consulate.client import Consul
 
 __all__ = ['write_operations']
@@ -36,10 +37,17 @@ def write_operations(
     :param on_written: called with the keys of each batch once it is applied
     :raises CliError: a write failed: the message names the key, the reason,
         and how many keys had been written
+    :raises consulate.cli.signals.Interrupted: a signal stopped the writes;
+        the message says how many keys had been written
     """
     run = _Run(consul, list(ops), verb, on_written)
     try:
         return run.apply()
+    except Interrupted as stop:
+        raise stop.with_detail(
+            f'{verb} stopped after {run.done} of {len(run.ops)} keys were written '
+            '(the batch being sent may have been written too)'
+        ) from None
     finally:
         run.bar.finish()
 
@@ -99,7 +107,9 @@ class _Run:
         key, flags = body['Key'], body.get('Flags', 0)
         value = base64.b64decode(body.get('Value') or '')
         try:
-            written = self.consul.kv.set_record(key, flags, value, replace=body['Verb'] != 'cas')
+            written = self.consul.kv.set_record(
+                key, flags, value, replace=body['Verb'] != 'cas', exact_key=True
+            )
         except exceptions.ConsulateException as error:
             raise CliError(self._report(key, str(error))) from error
         if not written:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 import consulate
 from consulate.testing import ConsulAgent, consul_binary
+from tests.support.names import unique
 
 Result = subprocess.CompletedProcess[bytes]
 Runner = Callable[..., Result]
@@ -113,4 +113,4 @@ def consul_bin() -> str:
 @pytest.fixture
 def name() -> str:
     """A name no other test uses (for locks, services)."""
-    return f'cli-{uuid.uuid4().hex[:10]}'
+    return unique('cli')

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ import consulate
 from consulate.api.lock import LOCK_FLAGS
 from consulate.testing import ConsulAgent
 from tests.cli.conftest import Runner, assert_failed, cli_env, start_cli
+from tests.support.polling import eventually
 
 #: A command that prints its arguments, writes to stderr and exits with the status in $CODE.
 ECHO_ARGS = [
@@ -30,13 +31,6 @@ def lock_name(consul: consulate.Consul, name: str) -> Iterator[str]:
     """A lock key unique to the test; it and its ``_last_run`` key are deleted afterwards."""
     yield name
     consul.kv.delete(name, recurse=True)
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, 'timed out'
-        time.sleep(0.05)
 
 
 def lock_holder(consul: consulate.Consul, key: str) -> str | None:
@@ -145,7 +139,7 @@ def test_lock_holds_prefix_dot_lock_like_consul_lock(
         addr=consul_agent.http_addr,
     )
     try:
-        wait_for(lambda: out.exists() and out.read_text())
+        eventually(lambda: out.exists() and out.read_text())
         record = consul.kv.get_record(key)
         assert record['Flags'] == LOCK_FLAGS
         assert record['Session'] and record['Value'] is None
@@ -154,24 +148,10 @@ def test_lock_holds_prefix_dot_lock_like_consul_lock(
         assert process.wait(timeout=10) == 128 + signal.SIGTERM
     finally:
         process.kill()
-        process.communicate()
+        _, stderr = process.communicate()
+    assert stderr == b'consulate: terminated\n'
     assert key not in consul.kv
     assert record['Session'] not in {s['ID'] for s in consul.session.list()}
-
-
-def test_lock_is_released_on_sigint(
-    consul: consulate.Consul, consul_agent: ConsulAgent, lock_name: str
-) -> None:
-    process = start_cli('lock', lock_name, '--', 'sleep', '30', addr=consul_agent.http_addr)
-    try:
-        wait_for(lambda: lock_holder(consul, f'{lock_name}/.lock'))
-        process.send_signal(signal.SIGINT)
-        # As with consul lock, the command is sent SIGTERM: its status is passed on.
-        assert process.wait(timeout=10) == 128 + signal.SIGTERM
-    finally:
-        process.kill()
-        process.communicate()
-    assert f'{lock_name}/.lock' not in consul.kv
 
 
 def test_lock_waits_for_consul_lock_and_consul_lock_waits_for_it(
@@ -186,7 +166,7 @@ def test_lock_waits_for_consul_lock_and_consul_lock_waits_for_it(
         [consul_bin, 'lock', lock_name, 'sleep', '1.5'], env=cli_env(consul_agent.http_addr)
     )
     try:
-        wait_for(lambda: lock_holder(consul, key))
+        eventually(lambda: lock_holder(consul, key))
         assert_failed(cli('lock', '-t', '0.3', lock_name, '--', 'true'), 1, 'not free')
         started = time.monotonic()
         waited = cli('lock', lock_name, '--', 'echo', 'got it')
@@ -198,7 +178,7 @@ def test_lock_waits_for_consul_lock_and_consul_lock_waits_for_it(
         theirs.wait()
     ours = start_cli('lock', lock_name, '--', 'sleep', '30', addr=consul_agent.http_addr)
     try:
-        wait_for(lambda: lock_holder(consul, key))
+        eventually(lambda: lock_holder(consul, key))
         refused = subprocess.run(
             [consul_bin, 'lock', '-timeout=300ms', lock_name, 'true'],
             env=cli_env(consul_agent.http_addr),
@@ -220,7 +200,7 @@ def test_lock_stops_the_command_when_the_lock_is_lost(
     key = f'{lock_name}/.lock'
     process = start_cli('lock', lock_name, '--', 'sleep', '30', addr=consul_agent.http_addr)
     try:
-        wait_for(lambda: lock_holder(consul, key))
+        eventually(lambda: lock_holder(consul, key))
         del consul.kv[key]
         assert process.wait(timeout=10) == 1
         _, stderr = process.communicate()
@@ -235,22 +215,3 @@ def test_lock_refuses_a_key_that_is_not_a_lock(
     consul.kv.set_record(f'{lock_name}/.lock', 16210313421097356768, '{"Limit":2,"Holders":{}}')
     assert_failed(cli('lock', lock_name, '--', 'true'), 1, 'not a lock')
     assert_failed(cli('lock', '/', '--', 'true'), 2, 'PREFIX')
-
-
-def test_a_command_that_ignores_sigterm_is_killed_after_the_grace_period(
-    consul: consulate.Consul, consul_agent: ConsulAgent, lock_name: str, tmp_path: Path
-) -> None:
-    ready = tmp_path / 'ready'
-    script = f'trap "" TERM; touch {ready}; sleep 10 & wait; wait'
-    process = start_cli('lock', lock_name, '--', 'sh', '-c', script, addr=consul_agent.http_addr)
-    try:
-        wait_for(ready.exists)
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 128 + signal.SIGKILL
-        assert 4.5 < time.monotonic() - started < 15
-    finally:
-        process.kill()
-        process.stdout.close()  # type: ignore[union-attr]
-        process.stderr.close()  # type: ignore[union-attr]
-    assert f'{lock_name}/.lock' not in consul.kv

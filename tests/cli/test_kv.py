@@ -19,6 +19,12 @@ def test_set_stores_the_argument_bytes(cli: Runner, consul: consulate.Consul, pr
     assert consul.kv.get(f'{prefix}/u', raw=True) == 'I like ✈ "quoted" {not json}'.encode()
 
 
+def test_set_keeps_a_trailing_slash(cli: Runner, consul: consulate.Consul, prefix: str) -> None:
+    result = cli('kv', 'set', f'{prefix}/dir/', 'v')
+    assert result.returncode == 0, result.stderr
+    assert consul.kv.find(prefix) == {f'{prefix}/dir/': 'v'}
+
+
 def test_set_keeps_argument_bytes_that_are_not_utf8(
     consul_agent: ConsulAgent, consul: consulate.Consul, prefix: str
 ) -> None:

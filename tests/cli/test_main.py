@@ -107,10 +107,10 @@ def test_missing_subcommand_prints_help_and_exits_2(args: list[str], fragment: s
     [
         (['nonsense'], 'invalid choice'),
         (['kv', 'get'], 'required'),
-        (['kv', 'get', 'a', '-t', 'x'], 'invalid int'),
-        (['kv', 'set', 'a', 'b', '--flags', 'many'], 'invalid int'),
+        (['kv', 'get', 'a', '-t', 'x'], 'not a whole number'),
+        (['kv', 'set', 'a', 'b', '--flags', 'many'], 'not an integer'),
         (['register', 'x', 'ttl'], 'required'),
-        (['register', 'x', '-p', 'port'], 'invalid int'),
+        (['register', 'x', '-p', 'port'], 'not a port number'),
         (['--api-port', '99999', 'services'], 'port'),
     ],
 )

@@ -7,15 +7,13 @@ socket, restarted on the same ports between tests when a test left it down).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 from collections.abc import Callable, Iterator
 
 import pytest
 
 import consulate
 from consulate.testing import ConsulAgent
+from tests.support.agents import revive
 
 
 @pytest.fixture(scope='module')
@@ -31,11 +29,7 @@ def own_agent(module_agent: ConsulAgent) -> Iterator[ConsulAgent]:
     if module_agent.pid is None:
         module_agent.start()
     yield module_agent
-    if module_agent.pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(module_agent.pid, signal.SIGCONT)
-    else:
-        module_agent.start()
+    revive(module_agent)
 
 
 @pytest.fixture

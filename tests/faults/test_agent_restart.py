@@ -7,11 +7,8 @@ SIGSTOP so that it accepts connections but never answers.
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,6 +19,8 @@ import consulate
 from consulate import exceptions
 from consulate.api import txn
 from consulate.testing import ConsulAgent
+from tests.support.agents import freeze
+from tests.support.names import unique
 
 ClientOf = Callable[..., consulate.Consul]
 
@@ -61,7 +60,7 @@ def fill_the_pool(consul: consulate.Consul, prefix: str, threads: int = 6) -> No
 def test_a_stopped_agent_fails_every_call_fast_and_the_same_client_recovers(
     own_agent: ConsulAgent, client_of: ClientOf, transport: str, kill: bool
 ) -> None:
-    prefix = f'restart-{uuid.uuid4().hex[:8]}'
+    prefix = unique('restart')
     consul = client_of(transport, timeout=(1.0, 3.0))
     fill_the_pool(consul, prefix)
 
@@ -108,7 +107,7 @@ def test_retried_connection_failures_are_bounded(
 
 
 def test_an_agent_dying_under_a_blocking_query(own_agent: ConsulAgent, client_of: ClientOf) -> None:
-    key = f'blocking-{uuid.uuid4().hex[:8]}'
+    key = unique('blocking')
     consul = client_of(timeout=(1.0, 3.0))
     consul.kv[key] = 'before'
     consul.kv.get_record(key)
@@ -138,21 +137,13 @@ def test_an_agent_dying_under_a_blocking_query(own_agent: ConsulAgent, client_of
     assert consul.kv[key] == 'after'
 
 
-def _frozen(agent: ConsulAgent) -> Callable[[], None]:
-    """SIGSTOP the agent: it accepts connections (the kernel does) but answers nothing."""
-    assert agent.pid is not None
-    pid = agent.pid
-    os.kill(pid, signal.SIGSTOP)
-    return lambda: os.kill(pid, signal.SIGCONT)
-
-
 def test_a_frozen_agent_times_out_every_call_and_the_client_recovers(
     own_agent: ConsulAgent, client_of: ClientOf
 ) -> None:
-    prefix = f'frozen-{uuid.uuid4().hex[:8]}'
+    prefix = unique('frozen')
     consul = client_of(timeout=(0.3, 0.3), retries=3)
     consul.kv[f'{prefix}/key'] = 'v'
-    thaw = _frozen(own_agent)
+    thaw = freeze(own_agent)
     try:
         for name, call in every_kind_of_call(consul, prefix).items():
             if name == 'blocking kv.get':
@@ -177,9 +168,9 @@ def test_a_frozen_agent_times_out_every_call_and_the_client_recovers(
 
 
 def test_a_timed_out_write_is_never_replayed(own_agent: ConsulAgent, client_of: ClientOf) -> None:
-    name = f'timed-out-{uuid.uuid4().hex[:8]}'
+    name = unique('timed-out')
     consul = client_of(timeout=(0.5, 0.5), retries=5)
-    thaw = _frozen(own_agent)
+    thaw = freeze(own_agent)
     try:
         with pytest.raises(exceptions.RequestTimeout):
             consul.session.create(name=name, ttl='10s')

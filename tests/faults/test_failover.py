@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +20,9 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent, ConsulCluster
+from tests.support.agents import heal
+from tests.support.names import unique
+from tests.support.polling import eventually
 from tests.support.proxy import RecordingProxy
 
 pytestmark = pytest.mark.slow
@@ -37,20 +39,17 @@ def follower(cluster: ConsulCluster) -> Iterator[ConsulAgent]:
     """A follower of a healthy cluster; the killed servers are restarted afterwards."""
     cluster.wait_for_leader()
     yield cluster.followers()[0]
-    stopped = [node for node in cluster.nodes if node.pid is None]
-    if stopped:
-        cluster.restart(*stopped)
-    cluster.wait_for_leader()
+    heal(cluster)
 
 
 def replicated(cluster: ConsulCluster, key: str, value: Any) -> None:
     """Wait until every running server has applied ``key = value`` (a stale read shows it)."""
-    deadline = time.monotonic() + 10
     for node in cluster.running():
         with node.client() as client:
-            while client.kv.get(key, consistency='stale') != value:
-                assert time.monotonic() < deadline, f'{key} never reached {node}'
-                time.sleep(0.02)
+            eventually(
+                lambda: client.kv.get(key, consistency='stale') == value,
+                what=f'{key} = {value!r} on {node}',
+            )
 
 
 def outage(consul: consulate.Consul, key: str, seconds: float = 20.0) -> Iterator[float]:
@@ -68,7 +67,7 @@ def outage(consul: consulate.Consul, key: str, seconds: float = 20.0) -> Iterato
 
 
 def test_reads_during_an_election(cluster: ConsulCluster, follower: ConsulAgent) -> None:
-    key = f'failover-{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     eager = follower.client()
     stale = follower.client(consistency='stale')
     eager.kv[key] = 'before'
@@ -89,12 +88,12 @@ def test_reads_during_an_election(cluster: ConsulCluster, follower: ConsulAgent)
 def test_a_read_with_retries_answers_once_a_leader_is_elected(
     cluster: ConsulCluster, follower: ConsulAgent
 ) -> None:
-    key = f'failover-{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     patient = follower.client(retries=10)
     patient.kv[key] = 'value'
     replicated(cluster, key, 'value')
     with RecordingProxy(follower.http_addr) as proxy:
-        through_proxy = consulate.Consul(addr=proxy.addr, env={}, retries=10)
+        through_proxy = proxy.client(retries=10)
         cluster.kill_leader()
         started = time.monotonic()
         assert through_proxy.kv.get(key) == 'value'  # no exception reaches the caller
@@ -107,13 +106,13 @@ def test_a_read_with_retries_answers_once_a_leader_is_elected(
 def test_writes_during_an_election_fail_and_are_never_replayed(
     cluster: ConsulCluster, follower: ConsulAgent
 ) -> None:
-    name = f'failover-{uuid.uuid4().hex[:8]}'
+    name = unique('failover')
     probe = follower.client()
     probe.kv[name] = 'probe'
     replicated(cluster, name, 'probe')
     outcomes: dict[str, str] = {}
     with RecordingProxy(follower.http_addr) as proxy:
-        writer = consulate.Consul(addr=proxy.addr, env={}, retries=5)
+        writer = proxy.client(retries=5)
         cluster.kill_leader()
         for number, _elapsed in enumerate(outage(probe, name)):
             session_name = f'{name}-{number}'
@@ -144,7 +143,7 @@ def test_writes_during_an_election_fail_and_are_never_replayed(
 def test_a_watch_carries_on_to_the_final_value(
     cluster: ConsulCluster, follower: ConsulAgent
 ) -> None:
-    key = f'failover-{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     consul = follower.client()
     consul.kv[key] = 'first'
     replicated(cluster, key, 'first')
@@ -164,7 +163,7 @@ def test_a_watch_carries_on_to_the_final_value(
     thread = threading.Thread(target=follow)
     thread.start()
     try:
-        wait_for(lambda: seen == ['first'])
+        eventually(lambda: seen == ['first'])
         cluster.kill_leader()
         for _ in outage(consul, key):
             pass
@@ -180,19 +179,12 @@ def test_a_watch_carries_on_to_the_final_value(
     consul.kv.delete(key)
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-
-
 def test_a_client_of_the_killed_server_fails_fast_and_works_after_its_restart(
     cluster: ConsulCluster, follower: ConsulAgent
 ) -> None:
     leader = cluster.leader()
     assert leader is not None
-    key = f'failover-{uuid.uuid4().hex[:8]}'
+    key = unique('failover')
     consul = leader.client(timeout=(1.0, 3.0))
     consul.kv[key] = 'kept'
     replicated(cluster, key, 'kept')

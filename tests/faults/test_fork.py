@@ -198,3 +198,33 @@ def test_a_lock_taken_before_fork_is_not_held_in_the_child(
         assert record['Session'] == held.session_id
         assert any(session['ID'] == held.session_id for session in consul.session.list())
     assert held.key not in consul.kv
+
+
+def test_a_service_registered_before_fork_stays_registered_when_the_child_leaves_its_block(
+    consul: consulate.Consul, prefix: str
+) -> None:
+    with consul.agent.service.registered(f'{prefix}-svc', ttl='10s') as registration:
+
+        def child() -> Any:
+            registration.stop()  # does nothing in the child: the registration is the parent's
+            return None
+
+        fork_and_run(child)
+        services = {service['ID'] for service in consul.agent.services()}
+        assert registration.service_id in services
+    assert registration.service_id not in {service['ID'] for service in consul.agent.services()}
+
+
+def test_a_cache_started_before_fork_is_not_healthy_in_the_child(
+    consul: consulate.Consul, prefix: str
+) -> None:
+    consul.kv[f'{prefix}/c'] = 'cached'
+    with consul.cache.kv(f'{prefix}/') as cache:
+        cache.wait_ready(10)
+        assert cache.healthy
+
+        def child() -> Any:
+            return [cache.healthy, cache.get(f'{prefix}/c')]  # the last snapshot, frozen
+
+        assert fork_and_run(child) == [False, 'cached']
+        assert cache.healthy  # the parent's loop goes on

@@ -115,7 +115,7 @@ NEVER_REPLAYED: dict[str, tuple[str, str]] = {
     'check-and-set': ('PUT', 'cas=0'),
     'transaction': ('PUT', '/v1/txn'),
     'session create': ('PUT', '/v1/session/create'),
-    'lock acquire': ('PUT', 'acquire='),
+    'lock acquire': ('PUT', '/v1/txn'),  # a transaction that takes the key only as read
     'event fire': ('PUT', '/v1/event/fire/'),
     'plain put': ('PUT', '/v1/kv/'),
     'delete': ('DELETE', '/v1/kv/'),

@@ -139,7 +139,7 @@ def test_a_key_consul_would_refuse_or_rewrite_is_refused_before_sending(
 ) -> None:
     key = template.format(p=prefix)
     with RecordingProxy(consul_agent.http_addr) as proxy:
-        client = consulate.Consul(addr=proxy.addr, env={})
+        client = proxy.client()
         calls = [
             lambda: client.kv.set(key, 'v'),
             lambda: client.kv.get(key),
@@ -163,6 +163,8 @@ def test_a_lock_on_a_key_consul_would_refuse_leaves_nothing_behind(
     sessions = {session['ID'] for session in consul.session.list()}
     with pytest.raises(exceptions.ValidationError, match='KV key'):
         consul.lock.acquire(f'{prefix}/{name}')
+    with pytest.raises(exceptions.ValidationError, match='KV key'):
+        consul.semaphore.acquire(f'{prefix}/{name}', 2)
     assert {session['ID'] for session in consul.session.list()} <= sessions
     assert consul.kv.records(consul.lock.prefix, raw=True) == [] or all(
         prefix not in key for key, _flags, _value in consul.kv.records(consul.lock.prefix)
@@ -246,7 +248,7 @@ def test_a_garbage_answer_raises_a_consulate_exception(
     consul.kv[f'{prefix}/key'] = 'a value long enough to be cut'
     answer = GARBAGE[garbage]
     with RecordingProxy(consul_agent.http_addr, answer=lambda seen: answer) as proxy:
-        client = consulate.Consul(addr=proxy.addr, env={}, retries=2)
+        client = proxy.client(retries=2)
         with pytest.raises(exceptions.RequestError) as caught:
             READS[read](client, f'{prefix}/key')
     # InvalidResponse for a body that is not JSON, RequestError for a cut one;
@@ -264,33 +266,54 @@ def test_a_garbage_answer_raises_a_consulate_exception(
 def test_a_gateway_error_page_is_a_server_error(consul_agent: ConsulAgent, prefix: str) -> None:
     page = Canned(502, b'<html><h1>502 Bad Gateway</h1></html>', {'Content-Type': 'text/html'})
     with RecordingProxy(consul_agent.http_addr, answer=lambda seen: page) as proxy:
-        client = consulate.Consul(addr=proxy.addr, env={})
+        client = proxy.client()
         with pytest.raises(exceptions.ServerError, match='502 on GET') as caught:
             client.kv[f'{prefix}/key']
     assert caught.value.status_code == 502
     assert 'Bad Gateway' in caught.value.message
 
 
-@pytest.mark.parametrize('body', [b'null', b'{}', b'[]', b'[1]', b'[{"Key": "k"}]', b'"x"'])
+#: What each call gives for each JSON body a proxy may send instead of Consul's:
+#: InvalidResponse, or (where the shape is right) the value the call must return.
+SHAPES: dict[bytes, dict[str, Any]] = {
+    b'null': {},
+    b'{}': {},
+    b'[]': {'kv.find': {}, 'kv.records': [], 'kv.keys': []},  # an empty listing is right
+    b'[1]': {},
+    b'[{"Key": "k"}]': {},  # session.renew: a session without its ID is none
+    b'"x"': {},
+}
+
+
+@pytest.mark.parametrize('body', list(SHAPES))
 def test_a_wrong_shaped_answer_is_an_invalid_response(
     consul_agent: ConsulAgent, body: bytes
 ) -> None:
     """JSON of the wrong shape from a proxy raises InvalidResponse, not TypeError or KeyError."""
     answer = Canned(200, body, {'Content-Type': 'application/json'})
     with RecordingProxy(consul_agent.http_addr, answer=lambda seen: answer) as proxy:
-        consul = consulate.Consul(addr=proxy.addr, env={})
-        calls = {
+        consul = proxy.client()
+        calls: dict[str, Callable[[], Any]] = {
             'kv[key]': lambda: consul.kv['k'],
             'kv.get_record': lambda: consul.kv.get_record('k'),
             'kv.find': lambda: consul.kv.find('k'),
             'kv.records': lambda: consul.kv.records('k', raw=True),
+            'kv.keys': consul.kv.keys,
             'session.create': consul.session.create,
             'session.renew': lambda: consul.session.renew('s'),
         }
         for name, call in calls.items():
-            try:
+            if name in SHAPES[body]:
+                assert call() == SHAPES[body][name], name
+                continue
+            with pytest.raises(exceptions.InvalidResponse) as caught:
                 call()
-            except exceptions.InvalidResponse:
-                pass
-            except Exception as error:
-                pytest.fail(f'{name} raised {type(error).__name__}: {error}')
+            assert type(caught.value) is exceptions.InvalidResponse, name
+            # the message says which request got what shape, never what the body holds
+            # (a wrong-shaped answer to a token read would still carry the token)
+            message = str(caught.value)
+            assert message.startswith('200 on '), name
+            assert ' expected ' in message and ', got ' in message, name
+            assert body.decode() not in message or body in (b'null', b'[]', b'{}'), name
+    # one request per call: a wrong shape is not retried, and nothing reached the agent
+    assert [seen.method for seen in proxy.seen] == ['GET'] * 5 + ['PUT'] * 2

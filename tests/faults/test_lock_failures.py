@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TTL = 10.0
@@ -59,7 +59,7 @@ def start_holder(agent: ConsulAgent, name: str) -> tuple[subprocess.Popen[str], 
 def test_a_killed_holder_frees_the_lock_after_ttl_and_lock_delay_and_never_two_hold_it(
     consul: consulate.Consul, consul_agent: ConsulAgent
 ) -> None:
-    name = f'killed-{uuid.uuid4().hex[:8]}'
+    name = unique('killed')
     key = f'{consul.lock.prefix}/{name}'
     process, dead_session = start_holder(consul_agent, name)
     assert consul.kv.get_record(key)['Session'] == dead_session

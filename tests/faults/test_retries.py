@@ -16,7 +16,6 @@ import email.utils
 import itertools
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,6 +25,7 @@ import consulate
 from consulate import adapters, exceptions
 from consulate.api import txn
 from consulate.testing import ConsulAgent, free_ports
+from tests.support.names import unique
 from tests.support.proxy import Canned, RecordingProxy, Seen
 
 RETRYABLE = [429, 500, 502, 504]
@@ -55,21 +55,13 @@ def key(consul: consulate.Consul, prefix: str) -> str:
     return f'{prefix}/key'
 
 
-def via(proxy: RecordingProxy, **options: Any) -> consulate.Consul:
-    return consulate.Consul(addr=proxy.addr, env={}, **options)
-
-
-def sent(proxy: RecordingProxy, method: str) -> list[Seen]:
-    return [seen for seen in proxy.seen if seen.method == method]
-
-
 @pytest.mark.parametrize('status', RETRYABLE)
 def test_a_read_is_retried_on_a_retryable_status(
     consul_agent: ConsulAgent, key: str, status: int
 ) -> None:
     with RecordingProxy(consul_agent.http_addr, answer=first_n(2, status_page(status))) as proxy:
-        assert via(proxy, retries=2).kv[key] == 'stored'
-    assert len(sent(proxy, 'GET')) == 3
+        assert proxy.client(retries=2).kv[key] == 'stored'
+    assert len(proxy.sent('GET')) == 3
 
 
 @pytest.mark.parametrize('status', RETRYABLE)
@@ -77,8 +69,8 @@ def test_retries_are_off_by_default(consul_agent: ConsulAgent, key: str, status:
     expected = exceptions.TooManyRequests if status == 429 else exceptions.ServerError
     with RecordingProxy(consul_agent.http_addr, answer=first_n(1, status_page(status))) as proxy:
         with pytest.raises(expected) as caught:
-            via(proxy).kv[key]
-    assert len(sent(proxy, 'GET')) == 1
+            proxy.client().kv[key]
+    assert len(proxy.sent('GET')) == 1
     assert caught.value.status_code == status
     assert caught.value.path == f'/v1/kv/{key}'
 
@@ -86,8 +78,8 @@ def test_retries_are_off_by_default(consul_agent: ConsulAgent, key: str, status:
 def test_a_read_gives_up_after_the_configured_retries(consul_agent: ConsulAgent, key: str) -> None:
     with RecordingProxy(consul_agent.http_addr, answer=first_n(99, status_page(502))) as proxy:
         with pytest.raises(exceptions.ServerError, match='502 on GET'):
-            via(proxy, retries=3).kv[key]
-    assert len(sent(proxy, 'GET')) == 4
+            proxy.client(retries=3).kv[key]
+    assert len(proxy.sent('GET')) == 4
 
 
 @pytest.mark.parametrize('status', [400, 403, 405, 409, 413])
@@ -95,9 +87,9 @@ def test_other_error_statuses_are_not_retried(consul_agent: ConsulAgent, status:
     refused = Canned(status, b'refused', {'Content-Type': 'text/plain'})
     with RecordingProxy(consul_agent.http_addr, answer=first_n(1, refused)) as proxy:
         with pytest.raises(exceptions.ClientError) as caught:
-            via(proxy, retries=3).session.list()
+            proxy.client(retries=3).session.list()
     assert caught.value.status_code == status
-    assert len(sent(proxy, 'GET')) == 1
+    assert len(proxy.sent('GET')) == 1
 
 
 WRITES: dict[str, Callable[[consulate.Consul, str], Any]] = {
@@ -120,9 +112,9 @@ def test_a_write_is_never_replayed(
     lost = Canned(status, GATEWAY_PAGE, {'Content-Type': 'text/html'}, forward=True)
     with RecordingProxy(consul_agent.http_addr, answer=first_n(99, lost, method)) as proxy:
         with pytest.raises(exceptions.APIError) as caught:
-            WRITES[write](via(proxy, retries=5), prefix)
+            WRITES[write](proxy.client(retries=5), prefix)
     assert caught.value.status_code == status  # reported as failed, never as done
-    assert len(sent(proxy, method)) == 1
+    assert len(proxy.sent(method)) == 1
     if write == 'session.create':
         created = [s for s in consul.session.list() if s['Name'] == prefix]
         assert len(created) == 1  # applied once by the agent, not twice
@@ -137,9 +129,9 @@ def test_back_off_grows_and_is_bounded(consul_agent: ConsulAgent, key: str) -> N
     with RecordingProxy(consul_agent.http_addr, answer=first_n(99, status_page(502))) as proxy:
         started = time.monotonic()
         with pytest.raises(exceptions.ServerError):
-            via(proxy, retries=4).kv[key]
+            proxy.client(retries=4).kv[key]
         elapsed = time.monotonic() - started
-    times = [seen.at for seen in sent(proxy, 'GET')]
+    times = [seen.at for seen in proxy.sent('GET')]
     assert len(times) == 5
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     for attempt, gap in enumerate(gaps):
@@ -156,8 +148,8 @@ def test_back_off_is_capped(
     )  # instead of 5 s, to keep the test short
     with RecordingProxy(consul_agent.http_addr, answer=first_n(99, status_page(502))) as proxy:
         with pytest.raises(exceptions.ServerError):
-            via(proxy, retries=5).kv[key]
-    times = [seen.at for seen in sent(proxy, 'GET')]
+            proxy.client(retries=5).kv[key]
+    times = [seen.at for seen in proxy.sent('GET')]
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert len(gaps) == 5
     # Uncapped, the last two pauses would be at least 0.4 and 0.8 s.
@@ -167,8 +159,8 @@ def test_back_off_is_capped(
 def test_retry_after_is_honoured(consul_agent: ConsulAgent, key: str) -> None:
     throttled = status_page(429, **{'Retry-After': '1'})
     with RecordingProxy(consul_agent.http_addr, answer=first_n(1, throttled)) as proxy:
-        assert via(proxy, retries=1).kv[key] == 'stored'
-    first, second = (seen.at for seen in sent(proxy, 'GET'))
+        assert proxy.client(retries=1).kv[key] == 'stored'
+    first, second = (seen.at for seen in proxy.sent('GET'))
     assert 1.0 <= second - first < 1.5
 
 
@@ -176,8 +168,8 @@ def test_retry_after_is_honoured(consul_agent: ConsulAgent, key: str) -> None:
 def test_retry_after_is_capped(consul_agent: ConsulAgent, key: str) -> None:
     throttled = status_page(429, **{'Retry-After': '3600'})
     with RecordingProxy(consul_agent.http_addr, answer=first_n(1, throttled)) as proxy:
-        assert via(proxy, retries=1).kv[key] == 'stored'
-    first, second = (seen.at for seen in sent(proxy, 'GET'))
+        assert proxy.client(retries=1).kv[key] == 'stored'
+    first, second = (seen.at for seen in proxy.sent('GET'))
     assert adapters.MAX_BACKOFF <= second - first < adapters.MAX_BACKOFF + 0.5
 
 
@@ -202,7 +194,7 @@ def test_a_write_is_retried_while_nothing_could_be_sent(
         for proxy in opened:
             proxy.__exit__(None, None, None)
     assert consul.kv[f'{prefix}/late'] == 'once'
-    assert len(sent(opened[0], 'PUT')) == 1
+    assert len(opened[0].sent('PUT')) == 1
 
 
 # -- a real agent's rate limit ---------------------------------------------------
@@ -238,7 +230,7 @@ def _drain(consul: consulate.Consul, key: str) -> None:
 
 
 def test_a_rate_limited_agent_answers_reads_that_retry(rate_limited: ConsulAgent) -> None:
-    key = f'limited-{uuid.uuid4().hex[:8]}'
+    key = unique('limited')
     eager = rate_limited.client()
     _drain(eager, key)
     patient = rate_limited.client(retries=8)
@@ -246,17 +238,17 @@ def test_a_rate_limited_agent_answers_reads_that_retry(rate_limited: ConsulAgent
 
 
 def test_a_rate_limited_write_is_not_retried(rate_limited: ConsulAgent) -> None:
-    key = f'limited-{uuid.uuid4().hex[:8]}'
+    key = unique('limited')
     eager = rate_limited.client()
     with RecordingProxy(rate_limited.http_addr) as proxy:
-        patient = via(proxy, retries=8)
+        patient = proxy.client(retries=8)
         for _ in range(5):  # the bucket refills every 0.5 s: a write may slip through
             _drain(eager, key)
-            before = len(sent(proxy, 'PUT'))
+            before = len(proxy.sent('PUT'))
             try:
                 patient.kv[key] = 'v'
             except exceptions.TooManyRequests:
-                assert len(sent(proxy, 'PUT')) == before + 1
+                assert len(proxy.sent('PUT')) == before + 1
                 break
         else:
             raise AssertionError('no write was ever rate limited')
@@ -279,8 +271,8 @@ def throttled_until(offset: float) -> Callable[[Seen], Canned | None]:
 def test_retry_after_as_an_http_date_is_honoured(consul_agent: ConsulAgent, key: str) -> None:
     # An HTTP date has whole seconds: "3 s from now" is between 2 and 3 s away.
     with RecordingProxy(consul_agent.http_addr, answer=throttled_until(3)) as proxy:
-        assert via(proxy, retries=1).kv[key] == 'stored'
-    first, second = (seen.at for seen in sent(proxy, 'GET'))
+        assert proxy.client(retries=1).kv[key] == 'stored'
+    first, second = (seen.at for seen in proxy.sent('GET'))
     assert 1.9 <= second - first < 3.6
 
 
@@ -289,21 +281,21 @@ def test_retry_after_as_an_http_date_is_capped(
 ) -> None:
     monkeypatch.setattr(adapters.request, 'MAX_BACKOFF', 0.3)  # instead of 5 s
     with RecordingProxy(consul_agent.http_addr, answer=throttled_until(3600)) as proxy:
-        assert via(proxy, retries=1).kv[key] == 'stored'
-    first, second = (seen.at for seen in sent(proxy, 'GET'))
+        assert proxy.client(retries=1).kv[key] == 'stored'
+    first, second = (seen.at for seen in proxy.sent('GET'))
     assert 0.3 <= second - first < 0.9
 
 
 def test_retry_after_in_the_past_means_at_once(consul_agent: ConsulAgent, key: str) -> None:
     with RecordingProxy(consul_agent.http_addr, answer=throttled_until(-3600)) as proxy:
-        assert via(proxy, retries=1).kv[key] == 'stored'
-    first, second = (seen.at for seen in sent(proxy, 'GET'))
+        assert proxy.client(retries=1).kv[key] == 'stored'
+    first, second = (seen.at for seen in proxy.sent('GET'))
     assert second - first < 0.5
 
 
 def test_retry_after_is_capped_by_the_read_timeout(consul_agent: ConsulAgent, key: str) -> None:
     throttled = status_page(429, **{'Retry-After': '30'})
     with RecordingProxy(consul_agent.http_addr, answer=first_n(1, throttled)) as proxy:
-        assert via(proxy, retries=1, timeout=(2.0, 0.6)).kv[key] == 'stored'
-    first, second = (seen.at for seen in sent(proxy, 'GET'))
+        assert proxy.client(retries=1, timeout=(2.0, 0.6)).kv[key] == 'stored'
+    first, second = (seen.at for seen in proxy.sent('GET'))
     assert 0.6 <= second - first < 1.2

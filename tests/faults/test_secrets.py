@@ -24,6 +24,7 @@ from consulate import exceptions
 from consulate.api import txn
 from consulate.api.base import Endpoint
 from consulate.testing import ConsulAgent, free_ports
+from tests.support.names import unique
 from tests.support.proxy import Canned, RecordingProxy
 
 SYSTEM_CA = '/etc/ssl/certs/ca-certificates.crt'
@@ -100,16 +101,16 @@ def failures(
     (port,) = free_ports(1)
     yield caught(lambda: consulate.Consul('127.0.0.1', port, token=token, env={}).kv['x'])
     with RecordingProxy(consul_acl_agent.http_addr, delay=1.0) as slow:
-        client = consulate.Consul(addr=slow.addr, token=token, timeout=0.3, env={})
+        client = slow.client(token=token, timeout=0.3)
         yield caught(lambda: client.kv['x'])  # RequestTimeout
     page = Canned(200, b'<html>login</html>', {'Content-Type': 'text/html'})
     with RecordingProxy(consul_acl_agent.http_addr, answer=lambda seen: page) as garbage:
-        yield caught(lambda: consulate.Consul(addr=garbage.addr, token=token, env={}).kv['x'])
+        yield caught(lambda: garbage.client(token=token).kv['x'])
     bad_gateway = Canned(502, b'<html>bad gateway</html>', {'Content-Type': 'text/html'})
     with RecordingProxy(consul_acl_agent.http_addr, answer=lambda seen: bad_gateway) as gateway:
-        yield caught(lambda: consulate.Consul(addr=gateway.addr, token=token, env={}).kv['x'])
+        yield caught(lambda: gateway.client(token=token).kv['x'])
     with RecordingProxy(consul_acl_agent.http_addr, answer=lambda seen: Canned(cut=1)) as cut:
-        yield caught(lambda: consulate.Consul(addr=cut.addr, token=token, env={}).kv[held])
+        yield caught(lambda: cut.client(token=token).kv[held])
     https = consulate.Consul(addr=f'https://{tls_agent.https_addr}', token=token, env={})
     yield caught(lambda: https.kv['x'])  # TLSError
     consul.kv.delete(prefix, recurse=True)
@@ -118,7 +119,7 @@ def failures(
 def test_the_token_travels_only_in_the_header(
     proxy: RecordingProxy, token: str, prefix: str
 ) -> None:
-    consul = consulate.Consul(addr=proxy.addr, token=token, env={})
+    consul = proxy.client(token=token)
     exercise(consul, prefix)
     consul.watch.key(f'{prefix}/w', timeout=0.2).next()
     assert len(proxy.seen) > 30
@@ -138,7 +139,7 @@ def test_the_token_is_in_no_log_record(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, every level
-    exercise(consulate.Consul(addr=proxy.addr, token=token, env={}), prefix)
+    exercise(proxy.client(token=token), prefix)
     errors = list(failures(consul_acl_agent, consul_agent, token, prefix))
     assert len(errors) == 13
     assert any(record.name == 'consulate' for record in caplog.records)
@@ -227,7 +228,7 @@ def test_legacy_acl_ids_are_secrets_too(
     records print each request line whole: the legacy API puts secrets in URLs.)
     """
     caplog.set_level(logging.DEBUG, logger='consulate')
-    acl_id = acl_consul.acl.create(f'secret-{uuid.uuid4().hex[:8]}')
+    acl_id = acl_consul.acl.create(unique('secret'))
     copy = acl_consul.acl.clone(acl_id)
     assert acl_consul.acl.info(acl_id)['ID'] == acl_id
     assert acl_consul.acl.destroy(copy) is True

@@ -21,6 +21,7 @@ from consulate import exceptions
 from consulate.api.acl import ACL
 from consulate.testing import ConsulAgent
 from tests.support.names import unique
+from tests.support.polling import eventually
 
 Call = Callable[[consulate.Consul], Any]
 
@@ -157,8 +158,7 @@ def test_legacy_create_info_list_update_destroy(
     assert acl_consul.acl.destroy(acl_id) is True
     with pytest.raises(exceptions.NotFound):
         acl_consul.acl.info(acl_id)
-    with pytest.raises(exceptions.NotFound):
-        acl_consul.acl.destroy(acl_id)
+    assert acl_consul.acl.destroy(acl_id) is True  # repeat-safe, as in 0.6.0
     assert acl_id not in [entry['ID'] for entry in acl_consul.acl.list()]
 
 
@@ -188,8 +188,28 @@ def test_legacy_clone_and_management_tokens(
         made = client.acl.create('made by a clone')  # a management token may manage ACLs
         cleanup.append(lambda: acl_consul.acl.destroy(made))
         assert client.acl.info(made)['Type'] == 'client'
-    with pytest.raises(exceptions.NotFound):
-        acl_consul.acl.clone(str(uuid.uuid4()))
+    with pytest.raises(exceptions.Forbidden, match='unknown ACL ID too'):
+        acl_consul.acl.clone(str(uuid.uuid4()))  # Consul answers 403 for an unknown ID
+
+
+def test_legacy_clone_and_destroy_without_the_right_raise_forbidden(
+    consul_acl_agent: ConsulAgent, acl_consul: consulate.Consul, cleanup: list[Any]
+) -> None:
+    target = acl_consul.acl.create('target of a forbidden destroy')
+    cleanup.append(lambda: forget(acl_consul, target))
+    reader = acl_consul.acl.create('reader', rules='key "" { policy = "read" }')
+    cleanup.append(lambda: forget(acl_consul, reader))
+    for token in (reader, str(uuid.uuid4()), None):
+        with consul_acl_agent.client(token=token) as client:
+            for acl_id in (target, str(uuid.uuid4())):
+                with pytest.raises(exceptions.Forbidden):
+                    client.acl.destroy(acl_id)
+                with pytest.raises(exceptions.Forbidden):
+                    client.acl.clone(acl_id)
+    assert acl_consul.acl.info(target)['Name'] == 'target of a forbidden destroy'
+    assert (
+        len([e for e in acl_consul.acl.list() if e['Name'] == 'target of a forbidden destroy']) == 1
+    )
 
 
 def test_legacy_bad_type_is_refused_before_any_request() -> None:
@@ -207,10 +227,9 @@ def test_rules_translation(acl_consul: consulate.Consul, cleanup: list[Any]) -> 
     acl_id = acl_consul.acl.create('translate me', rules=legacy)
     cleanup.append(lambda: acl_consul.acl.destroy(acl_id))
     # Consul gives a legacy token its AccessorID a moment after creating it
-    deadline = time.monotonic() + 10
-    while not (accessor := _accessor_of(acl_consul, 'translate me')):
-        assert time.monotonic() < deadline, 'the legacy token got no AccessorID'
-        time.sleep(0.05)
+    accessor = eventually(
+        lambda: _accessor_of(acl_consul, 'translate me'), what="the legacy token's AccessorID"
+    )
     assert 'key_prefix "app/"' in acl_consul.acl.translate_token_rules(accessor)
 
 

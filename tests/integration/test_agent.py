@@ -19,6 +19,7 @@ from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
 from consulate.testing import ConsulAgent
 from tests.support.names import unique
+from tests.support.polling import eventually
 
 T = TypeVar('T')
 
@@ -31,18 +32,6 @@ FAST_GOSSIP = {
         'suspicion_mult': 1,
     }
 }
-
-
-def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'still {value!r} after {timeout}s')
-        time.sleep(0.05)
 
 
 def checks_by_id(consul: consulate.Consul) -> dict[str, dict[str, Any]]:
@@ -644,9 +633,13 @@ def test_connect_authorize_follows_the_intentions(consul: consulate.Consul) -> N
     assert allowed['Authorized'] is True  # no intention, and ACLs off: allowed by default
     intention = consul.connect.intentions.create(client, target, 'deny')
     try:
-        denied = consul.agent.connect.authorize(target, leaf['ServiceURI'])
-        assert denied['Authorized'] is False
-        assert 'intention' in denied['Reason']
+
+        def denied() -> dict[str, Any] | None:
+            # the agent answers from its cache of intentions, refreshed by a blocking query
+            answer = consul.agent.connect.authorize(target, leaf['ServiceURI'])
+            return answer if answer['Authorized'] is False else None
+
+        assert 'intention' in eventually(denied)['Reason']
     finally:
         consul.connect.intentions.delete(intention)
     with pytest.raises(exceptions.BadRequest, match='not a valid Connect identifier'):
@@ -746,3 +739,19 @@ def test_monitor_never_hangs_and_checks_its_level(consul: consulate.Consul) -> N
     assert time.monotonic() - started < 3
     with pytest.raises(exceptions.BadRequest, match='Unknown log level'):
         next(consul.agent.monitor('loud'))
+
+
+def test_service_register_takes_the_old_check_models(
+    consul: consulate.Consul, service_name: str
+) -> None:
+    from consulate.models import agent as models
+
+    consul.agent.service.register(
+        service_name,
+        port=80,
+        check=models.Check(name='main', ttl='30s'),
+        checks=[models.Check(name='extra', http='http://127.0.0.1:1/', interval='60s')],
+    )
+    checks = {c['Name']: c for c in consul.health.checks(service_name)}
+    assert sorted(checks) == ['extra', 'main']
+    assert checks['main']['Type'] == 'ttl' and checks['extra']['Type'] == 'http'

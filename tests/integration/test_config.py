@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
 import consulate
 from consulate import exceptions
+from tests.support.names import unique
 
 
 @pytest.fixture
 def name(consul: consulate.Consul) -> Iterator[str]:
     """A service name only this test uses; its entries are deleted afterwards."""
-    service = f'cfg-{uuid.uuid4().hex[:8]}'
+    service = unique('cfg')
     yield service
     for kind in ('service-resolver', 'service-defaults'):
         consul.config.delete(kind, service)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
 import consulate
 from consulate import exceptions
+from tests.support.names import unique
 
 
 @pytest.fixture
 def names() -> tuple[str, str]:
     """A source and a destination service name only this test uses."""
-    tag = uuid.uuid4().hex[:8]
-    return f'src-{tag}', f'dst-{tag}'
+    return unique('src'), unique('dst')
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +18,8 @@ import consulate
 from consulate import exceptions
 from consulate.api import txn
 from consulate.testing import ConsulAgent, consul_binary
+from tests.support.names import unique
+from tests.support.polling import eventually
 
 
 def coord(vec: list[float], height: float, adjustment: float = 0.0) -> dict[str, Any]:
@@ -28,16 +29,6 @@ def coord(vec: list[float], height: float, adjustment: float = 0.0) -> dict[str,
         'Adjustment': adjustment,
         'Height': height,
     }
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Call ``check`` until it returns something truthy (coordinate updates are batched)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
 
 
 def consul_rtt(agent: ConsulAgent, node_a: str, node_b: str) -> str:
@@ -59,7 +50,7 @@ def fake_nodes(consul: consulate.Consul) -> Iterator[Callable[[dict[str, Any]], 
     names: list[str] = []
 
     def make(coordinate: dict[str, Any]) -> str:
-        name = f'coord-{uuid.uuid4().hex[:8]}'
+        name = unique('coord')
         consul.txn.execute([txn.node_set({'Node': name, 'Address': '192.0.2.1'})])
         names.append(name)
         consul.coordinate.update(name, coordinate)
@@ -96,7 +87,7 @@ def test_update_then_node_and_nodes(
 
 def test_node_without_coordinate_raises_not_found(consul: consulate.Consul) -> None:
     with pytest.raises(exceptions.NotFound, match='no coordinate'):
-        consul.coordinate.node(f'nobody-{uuid.uuid4().hex[:6]}')
+        consul.coordinate.node(unique('nobody'))
 
 
 def test_nodes_blocks_until_a_coordinate_changes(
@@ -105,9 +96,16 @@ def test_nodes_blocks_until_a_coordinate_changes(
     name = fake_nodes(coord([0.001], 0.0001))
     consul.coordinate.nodes()
     index = consul.coordinate.last_response.index  # type: ignore[union-attr]
-    started = time.monotonic()
-    consul.coordinate.nodes(index=index, wait='1s')
-    assert time.monotonic() - started >= 0.9  # nothing changed: it waited
+    for _ in range(5):  # the agent's own batched coordinate updates may land meanwhile
+        started = time.monotonic()
+        consul.coordinate.nodes(index=index, wait='1s')
+        if time.monotonic() - started >= 0.9:
+            break  # nothing changed: it waited
+        newer = consul.coordinate.last_response.index  # type: ignore[union-attr]
+        assert newer > index  # an early answer only for a change
+        index = newer
+    else:
+        pytest.fail('every blocking read returned early')
     consul.coordinate.update(name, coord([0.002], 0.0001))
     started = time.monotonic()
     consul.coordinate.nodes(index=index, wait='20s')
@@ -164,4 +162,4 @@ def test_rtt_accepts_coordinates_and_mixes(
 
 def test_rtt_of_an_unknown_node_raises(consul: consulate.Consul, consul_agent: ConsulAgent) -> None:
     with pytest.raises(exceptions.NotFound, match='no coordinate'):
-        consul.coordinate.rtt(consul_agent.node_name, f'nobody-{uuid.uuid4().hex[:6]}')
+        consul.coordinate.rtt(consul_agent.node_name, unique('nobody'))

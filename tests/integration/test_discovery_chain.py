@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
+from tests.support.proxy import RecordingProxy
 
 
 @pytest.fixture
 def service(consul: consulate.Consul) -> Iterator[str]:
-    name = f'chain-{uuid.uuid4().hex[:8]}'
+    name = unique('chain')
     yield name
     consul.config.delete('service-resolver', name)
     consul.config.delete('service-defaults', name)
@@ -62,3 +64,31 @@ def test_blocking_get_and_post(consul: consulate.Consul, service: str) -> None:
 def test_namespace_is_sent(consul: consulate.Consul, service: str) -> None:
     with pytest.raises(exceptions.BadRequest, match='Namespaces are a Consul Enterprise feature'):
         consul.discovery_chain.get(service, namespace='team-a')
+
+
+@pytest.mark.parametrize('overrides', [{}, {'override_protocol': 'http'}], ids=['GET', 'POST'])
+def test_evaluate_in_datacenter_is_sent_as_compile_dc(
+    consul_agent: ConsulAgent, service: str, overrides: dict[str, str]
+) -> None:
+    with RecordingProxy(consul_agent.http_addr) as proxy:
+        with consulate.Consul(addr=f'http://{proxy.addr}', env={}) as client:
+            chain = client.discovery_chain.get(
+                service,
+                evaluate_in_datacenter='dc2',
+                **overrides,  # type: ignore[arg-type]
+            )
+    (seen,) = proxy.seen
+    query = parse_qs(urlsplit(seen.target).query)
+    assert query['compile-dc'] == ['dc2']
+    assert b'EvaluateInDatacenter' not in seen.body
+    # what Consul did with it: the chain was compiled for dc2
+    assert chain['StartNode'] == f'resolver:{service}.default.dc2'
+
+
+def test_evaluate_in_datacenter_and_a_different_compile_dc_are_refused(
+    consul: consulate.Consul, service: str
+) -> None:
+    with pytest.raises(exceptions.ValidationError, match='one setting'):
+        consul.discovery_chain.get(service, compile_dc='dc1', evaluate_in_datacenter='dc2')
+    same = consul.discovery_chain.get(service, compile_dc='dc2', evaluate_in_datacenter='dc2')
+    assert same['StartNode'].endswith('.dc2')

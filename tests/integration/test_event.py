@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
@@ -14,20 +13,9 @@ import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
 from tests.support.names import unique
+from tests.support.polling import eventually
 
 T = TypeVar('T')
-
-
-def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'still {value!r} after {timeout}s')
-        time.sleep(0.05)
 
 
 def seen(consul: consulate.Consul, name: str) -> list[dict[str, Any]]:

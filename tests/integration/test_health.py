@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -13,20 +13,9 @@ import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
 from tests.support.names import unique
+from tests.support.polling import eventually
 
 T = TypeVar('T')
-
-
-def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'still {value!r} after {timeout}s')
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -267,3 +256,47 @@ def test_token_rules_filter_what_is_seen(
             acl_consul.agent.service.deregister(service)
         acl_consul.acl.delete_token(token['AccessorID'])
         acl_consul.acl.delete_policy(policy['ID'])
+
+
+# -- pick: one passing instance, spread over them ---------------------------------
+
+
+@pytest.fixture
+def pool(consul: consulate.Consul) -> Iterator[str]:
+    """Four instances of one service: two passing, one warning, one critical."""
+    name = unique('pool')
+    instances = {
+        f'{name}-a': ('', 9001, 'passing'),  # no address of its own: the node's
+        f'{name}-b': ('10.1.2.3', 9002, 'passing'),
+        f'{name}-c': ('10.1.2.4', 9003, 'warning'),
+        f'{name}-d': ('10.1.2.5', 9004, 'critical'),
+    }
+    for service_id, (address, port, status) in instances.items():
+        consul.agent.service.register(
+            name, service_id, address=address or None, port=port, tags=[status], ttl='60s'
+        )
+        consul.agent.check.update(f'service:{service_id}', status)
+    eventually(lambda: len(consul.health.service(name, passing=True)) == 2)
+    yield name
+    for service_id in instances:
+        consul.agent.service.deregister(service_id)
+
+
+def test_pick_returns_only_passing_instances_and_spreads_over_them(
+    consul: consulate.Consul, consul_agent: ConsulAgent, pool: str
+) -> None:
+    node_address = consul.catalog.node(consul_agent.node_name)['Node']['Address']
+    picks = [consul.health.pick(pool) for _ in range(40)]
+    assert set(picks) == {(node_address, 9001), ('10.1.2.3', 9002)}
+    assert min(picks.count(pick) for pick in set(picks)) >= 5  # both chosen, not always one
+    assert consul.health.pick(pool, tag='passing') in set(picks)
+    assert consul.health.pick(pool, near='_agent') in set(picks)
+
+
+def test_pick_without_a_passing_instance_names_the_service(
+    consul: consulate.Consul, pool: str
+) -> None:
+    with pytest.raises(exceptions.NotFound, match=f"no passing instance of service '{pool}'"):
+        consul.health.pick(pool, tag='critical')
+    with pytest.raises(exceptions.NotFound, match='nothing-is-called-this'):
+        consul.health.pick('nothing-is-called-this')

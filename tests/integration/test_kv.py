@@ -192,6 +192,32 @@ def test_get_record_and_set_record(any_consul: consulate.Consul, prefix: str) ->
     assert any_consul.kv[f'{prefix}/new'] == 'n'
 
 
+@pytest.mark.parametrize('value', ['v', True, 128, {'a': 1}, b'\x00'])
+def test_set_with_a_value_strips_the_trailing_slash_as_060_did(
+    consul: consulate.Consul, prefix: str, value: object
+) -> None:
+    consul.kv.set(f'{prefix}/a/', value)
+    consul.kv[f'{prefix}/b//'] = value
+    assert consul.kv.set_record(f'{prefix}/c/', 5, value) is True
+    assert sorted(consul.kv.find(prefix)) == [f'{prefix}/a', f'{prefix}/b', f'{prefix}/c']
+    assert consul.kv.get_record(f'{prefix}/c')['Flags'] == 5
+
+
+@pytest.mark.parametrize('value', [None, '', b'', 0, False, {}])
+def test_set_without_a_value_keeps_the_folder_key(
+    consul: consulate.Consul, prefix: str, value: object
+) -> None:
+    consul.kv.set(f'{prefix}/dir/', value)
+    consul.kv[f'{prefix}/sub/'] = value
+    assert sorted(consul.kv.find(prefix)) == [f'{prefix}/dir/', f'{prefix}/sub/']
+
+
+def test_exact_key_keeps_the_trailing_slash(consul: consulate.Consul, prefix: str) -> None:
+    consul.kv.set(f'{prefix}/a/', 'v', exact_key=True)
+    assert consul.kv.set_record(f'{prefix}/b/', 1, 'w', exact_key=True) is True
+    assert consul.kv.find(prefix) == {f'{prefix}/a/': 'v', f'{prefix}/b/': 'w'}
+
+
 @pytest.mark.parametrize('flags', [-1, 2**64, 1.5, True])
 def test_bad_flags_are_refused(consul: consulate.Consul, prefix: str, flags: object) -> None:
     with pytest.raises(exceptions.ValidationError):
@@ -277,6 +303,27 @@ def test_blocking_get_returns_after_a_change(consul: consulate.Consul, prefix: s
     # Nothing changes: the query blocks for about `wait` and returns the same index.
     assert consul.kv.get(key, index=index, wait='200ms') == 'before'
     assert consul.kv.last_response.index == index
+
+
+def test_entries_give_every_field_and_block(consul: consulate.Consul, prefix: str) -> None:
+    assert consul.kv.entries(f'{prefix}/') == []
+    session = consul.session.create(ttl='10s', delay='0s')
+    try:
+        consul.kv.set_record(f'{prefix}/a', 7, {'n': 1})
+        consul.kv.acquire_lock(f'{prefix}/b', session, b'\xff')
+        entries = {entry['Key']: entry for entry in consul.kv.entries(f'{prefix}/')}
+        assert set(entries) == {f'{prefix}/a', f'{prefix}/b'}
+        assert (entries[f'{prefix}/a']['Flags'], entries[f'{prefix}/a']['Value']) == (7, {'n': 1})
+        assert 'Session' not in entries[f'{prefix}/a']
+        assert entries[f'{prefix}/b']['Session'] == session
+        assert entries[f'{prefix}/b']['LockIndex'] == 1
+        raw_values = {e['Key']: e['Value'] for e in consul.kv.entries(prefix, raw=True)}
+        assert raw_values == {f'{prefix}/a': b'{"n": 1}', f'{prefix}/b': b'\xff'}
+        index = consul.kv.last_response.index
+        assert len(consul.kv.entries(prefix, index=index, wait='200ms')) == 2
+        assert consul.kv.last_response.index == index  # nothing changed: it blocked
+    finally:
+        consul.session.destroy(session)
 
 
 def test_forbidden_is_not_a_missing_key(consul_acl_agent: ConsulAgent, prefix: str) -> None:

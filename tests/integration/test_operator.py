@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,22 +17,14 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent, free_ports
+from tests.support.polling import eventually
+
+#: What a server says while it is still starting or electing: a 429, a 500, no answer.
+AUTOPILOT_NOT_READY = (exceptions.ConsulateException,)
 
 
 def new_key() -> str:
     return base64.b64encode(os.urandom(32)).decode('ascii')
-
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-        except exceptions.ConsulateException:
-            result = None
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
 
 
 # -- raft -----------------------------------------------------------------------------
@@ -97,7 +88,7 @@ def test_autopilot_configuration_set_with_cas(consul: consulate.Consul) -> None:
 
 def test_autopilot_health(consul: consulate.Consul, consul_agent: ConsulAgent) -> None:
     # a server that has just started is unhealthy (a 429 answer) for a second or two
-    health = eventually(lambda: _healthy(consul), timeout=15)
+    health = eventually(lambda: _healthy(consul), timeout=15, ignoring=AUTOPILOT_NOT_READY)
     assert health['Healthy'] is True
     assert consul.operator.autopilot.last_response.status_code == 200  # type: ignore[union-attr]
     assert health['FailureTolerance'] == 0
@@ -243,18 +234,24 @@ def test_unhealthy_autopilot_and_peer_removal(cluster: list[ConsulAgent]) -> Non
     # talk to the leader, and stop a follower (stopping the leader would start an
     # election, after which autopilot knows no servers for a moment)
     with cluster[0].client() as consul:
-        assert eventually(consul.status.leader)
+        assert eventually(consul.status.leader, timeout=30, ignoring=AUTOPILOT_NOT_READY)
         leader_port = int(consul.status.leader().rsplit(':', 1)[1])
     (first,) = [a for a in cluster if a.ports['server'] == leader_port]
     second, third = [a for a in cluster if a is not first]
     with first.client() as consul:
-        assert eventually(lambda: consul.operator.autopilot.health()['Healthy'])
+        assert eventually(
+            lambda: consul.operator.autopilot.health()['Healthy'],
+            timeout=30,
+            ignoring=AUTOPILOT_NOT_READY,
+        )
         servers = {s['Node']: s for s in consul.operator.raft.configuration()['Servers']}
         assert set(servers) == {a.node_name for a in cluster}
         third_id = servers[third.node_name]['ID']
 
         third.halt()
-        health = eventually(lambda: _unhealthy(consul, third.node_name))  # a 429, returned
+        health = eventually(  # a 429, returned
+            lambda: _unhealthy(consul, third.node_name), timeout=30, ignoring=AUTOPILOT_NOT_READY
+        )
         assert health['Healthy'] is False
         assert consul.operator.autopilot.last_response.status_code == 429  # type: ignore[union-attr]
 
@@ -266,7 +263,11 @@ def test_unhealthy_autopilot_and_peer_removal(cluster: list[ConsulAgent]) -> Non
 
         # back it comes (the leader re-adds a live member), then out by address
         third.start(timeout=90)
-        assert eventually(lambda: len(consul.operator.raft.configuration()['Servers']) == 3, 60)
+        assert eventually(
+            lambda: len(consul.operator.raft.configuration()['Servers']) == 3,
+            timeout=60,
+            ignoring=AUTOPILOT_NOT_READY,
+        )
         third.halt()
         consul.operator.raft.remove_peer(f'127.0.0.1:{third.ports["server"]}')
         nodes = {s['Node'] for s in consul.operator.raft.configuration()['Servers']}

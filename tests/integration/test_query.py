@@ -10,12 +10,13 @@ import pytest
 
 import consulate
 from consulate import exceptions
+from tests.support.names import unique
 
 
 @pytest.fixture
 def service(consul: consulate.Consul) -> Iterator[str]:
     """Two instances of a service only this test uses, tagged 'a' and 'b'."""
-    name = f'pq-{uuid.uuid4().hex[:8]}'
+    name = unique('pq')
     consul.agent.service.register(name, f'{name}-1', port=8001, tags=['a'])
     consul.agent.service.register(name, f'{name}-2', port=8002, tags=['b'])
     yield name
@@ -129,15 +130,15 @@ def test_execute_filters_by_tag(consul: consulate.Consul, service: str, queries:
 
 def test_execute_and_explain_unknown_raise_not_found(consul: consulate.Consul) -> None:
     with pytest.raises(exceptions.NotFound):
-        consul.query.execute(f'nothing-{uuid.uuid4().hex[:6]}')
+        consul.query.execute(unique('nothing'))
     with pytest.raises(exceptions.NotFound):
-        consul.query.explain(f'nothing-{uuid.uuid4().hex[:6]}')
+        consul.query.explain(unique('nothing'))
 
 
 def test_explain_renders_a_template(
     consul: consulate.Consul, service: str, queries: list[str]
 ) -> None:
-    prefix = f'tmpl-{uuid.uuid4().hex[:6]}-'
+    prefix = unique('tmpl') + '-'
     query_id = consul.query.create('${name.suffix}', prefix, template={'Type': 'name_prefix_match'})
     queries.append(query_id)
     explained = consul.query.explain(prefix + service)

@@ -26,7 +26,7 @@ def proxy(consul_agent: ConsulAgent) -> Iterator[RecordingProxy]:
 @pytest.fixture
 def counted(proxy: RecordingProxy) -> Iterator[consulate.Consul]:
     """A client whose every request goes through ``proxy``."""
-    with consulate.Consul(addr=proxy.addr, env={}) as client:
+    with proxy.client() as client:
         yield client
 
 
@@ -154,3 +154,22 @@ def test_client_keeps_working_after_close_and_after_its_pool_is_dropped(
     consul.kv[f'{prefix}/a'] = 'three'
     assert consul.kv[f'{prefix}/a'] == 'three'
     consul.close()
+
+
+def test_a_free_lock_is_taken_and_released_in_four_writes(
+    counted: consulate.Consul, proxy: RecordingProxy, prefix: str
+) -> None:
+    counted.lock.prefix = prefix
+    with counted.lock.acquire('job') as held:
+        taken = _sent(proxy)
+    released = _sent(proxy)
+    writes = [(method, path) for method, path in taken + released if method != 'GET']
+    assert writes == [
+        ('PUT', '/v1/session/create'),
+        ('PUT', '/v1/txn'),  # take the key only if it is absent
+        ('PUT', '/v1/txn'),  # delete it only while the session holds it
+        ('PUT', f'/v1/session/destroy/{held.session_id}'),
+    ]
+    # Every read is the monitor's watch on the key: nothing lists the store.
+    reads = {path for method, path in taken + released if method == 'GET'}
+    assert reads <= {f'/v1/kv/{prefix}/job'}

@@ -9,10 +9,11 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
 
 
 def test_create_info_list_node_renew_destroy(any_consul: consulate.Consul) -> None:
-    name = f'test-{uuid.uuid4().hex[:8]}'
+    name = unique('test')
     session_id = any_consul.session.create(name=name, ttl='30s', delay=5, behavior='delete')
     try:
         info = any_consul.session.info(session_id)

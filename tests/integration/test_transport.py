@@ -36,7 +36,7 @@ def test_missing_unix_socket() -> None:
 
 def test_slow_agent_hits_the_read_timeout(consul_agent: ConsulAgent) -> None:
     with RecordingProxy(consul_agent.http_addr, delay=2.0) as proxy:
-        consul = consulate.Consul(addr=proxy.addr, timeout=(1.0, 0.5), env={})
+        consul = proxy.client(timeout=(1.0, 0.5))
         started = time.monotonic()
         with pytest.raises(exceptions.RequestTimeout):
             consul.status.leader()
@@ -133,7 +133,7 @@ def test_token_travels_only_in_the_header(
     assert token
     caplog.set_level(logging.DEBUG, logger='consulate')
     with RecordingProxy(consul_acl_agent.http_addr) as proxy:
-        consul = consulate.Consul(addr=proxy.addr, token=token, env={})
+        consul = proxy.client(token=token)
         consul.kv['token-test'] = 'v'
         assert consul.kv['token-test'] == 'v'
         del consul.kv['token-test']

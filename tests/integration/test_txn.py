@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import uuid
 
 import pytest
 
 import consulate
 from consulate import exceptions
 from consulate.api import txn
+from tests.support.names import unique
 
 
 def stored(consul: consulate.Consul, key: str) -> bytes | None:
@@ -144,7 +144,7 @@ def test_delete_cas_fails_on_a_stale_index(consul: consulate.Consul, prefix: str
 
 
 def test_node_service_and_check_operations(consul: consulate.Consul) -> None:
-    node = f'txn-node-{uuid.uuid4().hex[:8]}'
+    node = unique('txn-node')
     try:
         consul.txn.execute(
             [

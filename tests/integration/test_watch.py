@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
+from tests.support.names import unique
 
 
 def later(delay: float, action: object) -> threading.Thread:
@@ -153,7 +153,7 @@ def test_leaving_a_with_block_closes_the_watch(consul: consulate.Consul, prefix:
 @pytest.fixture
 def node_name(consul: consulate.Consul) -> Iterator[str]:
     """A catalog node name no other test uses; the node is deregistered afterwards."""
-    name = f'watch-node-{uuid.uuid4().hex[:8]}'
+    name = unique('watch-node')
     yield name
     consul.catalog.deregister(name)
 
@@ -205,7 +205,7 @@ def test_checks_by_service_and_by_state(consul: consulate.Consul, node_name: str
 
 
 def test_event_yields_the_list_then_only_new_events(consul: consulate.Consul) -> None:
-    name = f'deploy-{uuid.uuid4().hex[:8]}'
+    name = unique('deploy')
     consul.event.fire(name, 'first')
     watcher = consul.watch.event(name, wait=5, timeout=10)
     assert [e['Payload'] for e in next(watcher)] == [b'first']

@@ -18,6 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
+
+import consulate
 
 
 @dataclass
@@ -85,7 +88,9 @@ class RecordingProxy:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
-                status, headers, content = 0, {}, b''
+                status: int = 0
+                headers: dict[str, str] = {}
+                content = b''
                 if canned is None or canned.forward or None in (canned.status, canned.body):
                     status, headers, content = self._upstream(body)
                 if canned is not None:
@@ -145,4 +150,13 @@ class RecordingProxy:
 
     @property
     def addr(self) -> str:
+        """``127.0.0.1:<port>``, the address clients connect to."""
         return f'127.0.0.1:{self.port}'
+
+    def client(self, **options: Any) -> consulate.Consul:
+        """A client whose every request goes through the proxy (no environment read)."""
+        return consulate.Consul(addr=self.addr, env={}, **options)
+
+    def sent(self, method: str | None = None) -> list[Seen]:
+        """The requests seen so far, or those of one ``method``."""
+        return [seen for seen in self.seen if method is None or seen.method == method]

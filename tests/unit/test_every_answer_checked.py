@@ -77,6 +77,7 @@ SAMPLES: dict[str, Any] = {
     'config': {'Host': 'https://k8s.example:8443'},
     'coord': {'Vec': [0.0] * 8, 'Error': 1.5, 'Adjustment': 0.0, 'Height': 1e-05},
     'destination': 'db',
+    'enabled': True,
     'entry': {'Kind': 'service-defaults', 'Name': 'web', 'Protocol': 'http'},
     'gateway': 'ingress',
     'intention_id': SOME_ID,
@@ -84,6 +85,7 @@ SAMPLES: dict[str, Any] = {
     'key': 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=',
     'keys': ['app/a', 'app/b'],
     'kind': 'service-defaults',
+    'limit': 2,
     'method_type': 'kubernetes',
     'name': 'sample',
     'names': ['web', 'db'],
@@ -138,6 +140,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
 BASE_OPTIONS: dict[str, dict[str, Any]] = {
     'Agent.token': {'name': 'default'},
     'Check.register': {'ttl': '10s'},
+    'Intentions.upsert': {'action': 'allow'},
     'KV.update': {'mapping': {'app/a': 1, 'app/b': 'two'}},
     'Raft.remove_peer': {'address': '10.0.0.9:8300'},
     'Query.create': {'service': 'web', 'name': 'web-query'},
@@ -184,6 +187,7 @@ EMPTY_ANSWER = {
     'Service.deregister',
     'Service.maintenance',
     'Service.register',
+    'Service.registered',
     'Snapshot.restore',
 }
 
@@ -403,6 +407,9 @@ def test_a_wrong_shaped_answer_is_refused_or_a_documented_value(
     try:
         value = method(*args, **kwargs)
         consume(value, hints.get('return', Any))
+        if not double.sent and hasattr(value, '__enter__'):
+            with value:  # a context manager that sends its requests when entered
+                pass
     except exceptions.InvalidResponse as error:
         message = str(error)
         assert double.sent, 'InvalidResponse without a request'

@@ -8,6 +8,7 @@ watch, an unchanged index or value is not yielded, errors are waited out.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -130,3 +131,38 @@ def test_backoff_is_bounded_by_the_timeout() -> None:
     with pytest.raises(TimeoutError):
         watch.next(timeout=0.3)
     assert isinstance(watch.last_error, exceptions.ConnectError)
+
+
+def test_close_from_another_thread_ends_a_back_off_at_once() -> None:
+    script = Script([exceptions.ConnectError('refused')] * 5)
+    watch = Watcher(script, rate=None, max_backoff=60)
+    watch._failures = 10  # the next pause would be a minute long
+    outcome: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            next(watch)
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=consume)
+    thread.start()
+    time.sleep(0.2)  # in the back-off now
+    started = time.monotonic()
+    watch.close()
+    thread.join(5)
+    assert time.monotonic() - started < 0.5
+    assert not thread.is_alive()
+    assert [type(error) for error in outcome] == [StopIteration]
+    assert watch.reading is False
+
+
+def test_wait_out_widens_the_errors_waited_out_and_on_error_sees_each() -> None:
+    denied = exceptions.Forbidden(403, 'GET', '/v1/kv/k', 'denied')
+    script = Script([('a', 5), denied, denied, ('b', 6)])
+    seen: list[BaseException] = []
+    watch = watcher(script, wait_out=(exceptions.ConsulateException,), on_error=seen.append)
+    assert next(watch) == 'a'
+    assert next(watch) == 'b'
+    assert seen == [denied, denied]
+    assert watch.last_error is None

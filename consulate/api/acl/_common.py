@@ -10,7 +10,14 @@ from typing import Any, TypeVar
 from consulate import exceptions
 from consulate.api.base import Endpoint
 
-__all__ = ['Link', 'body', 'links', 'service_identities', 'with_token']
+__all__ = [
+    'Link',
+    'body',
+    'links',
+    'service_identities',
+    'templated_policies',
+    'with_token',
+]
 
 #: A link to a policy or role: its name, or a dict such as ``{'ID': ...}`` / ``{'Name': ...}``.
 Link = str | Mapping[str, Any]
@@ -42,6 +49,19 @@ def links(values: Iterable[Link] | None, kind: str) -> list[dict[str, Any]] | No
         else:
             raise exceptions.ValidationError(f'a {kind} link is a name or a dict, not {value!r}')
     return result
+
+
+def templated_policies(values: Iterable[Link] | None) -> list[dict[str, Any]] | None:
+    """Templated policies (Consul 1.17+): a template name becomes ``{'TemplateName': name}``.
+
+    Dicts pass as they are, for example ``{'TemplateName': 'builtin/service',
+    'TemplateVariables': {'Name': 'web'}, 'Datacenters': ['dc1']}``.
+    """
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)):
+        raise exceptions.ValidationError('templated_policies must be a list, not a string')
+    return [{'TemplateName': value} if isinstance(value, str) else dict(value) for value in values]
 
 
 def service_identities(values: Iterable[Link] | None) -> list[dict[str, Any]] | None:

@@ -112,27 +112,33 @@ class LegacyACL(Endpoint):
     def clone(self, acl_id: str) -> str:
         """Copy the legacy token ``acl_id`` and return the new token's ID (``PUT /v1/acl/clone/:id``).
 
-        :raises consulate.exceptions.NotFound: there is no such token
-        :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
+        One request, as in consulate 0.6. Consul answers an ID that does not
+        exist with the same 403 as a token without the right to manage ACLs,
+        so both raise Forbidden.
+
+        :raises consulate.exceptions.Forbidden: the client's token may not manage
+            ACLs, or there is no such token
         """
         try:
             response = self._legacy('PUT', self._url('clone', acl_id))
         except exceptions.Forbidden as error:
-            # Consul answers an unknown ID with 403 "Permission denied" too.
-            self.info(acl_id)
-            raise error
+            raise exceptions.Forbidden(
+                error.status_code,
+                error.method,
+                error.path,
+                f'{error.message} (Consul answers this for an unknown ACL ID too)',
+            ) from error
         return shapes.field(response, 'ID')
 
     def destroy(self, acl_id: str) -> bool:
         """Delete the legacy token ``acl_id`` (``PUT /v1/acl/destroy/:id``).
 
-        Consul answers ``true`` for an unknown ID; as the seed documents, this
-        method raises NotFound instead, after reading the token first.
+        One request, as in consulate 0.6: destroying a token that is already
+        gone returns True, as Consul answers ``true`` for it.
 
-        :raises consulate.exceptions.NotFound: there is no such token
+        :returns: True when Consul answers ``true``
         :raises consulate.exceptions.Forbidden: the client's token may not manage ACLs
         """
-        self.info(acl_id)
         return shapes.json_bool(self._legacy('PUT', self._url('destroy', acl_id)))
 
     def translate_rules(self, rules: str) -> str:

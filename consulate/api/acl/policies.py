@@ -11,6 +11,7 @@ from typing import Any
 
 from consulate.api import shapes
 from consulate.api.acl._common import Link, body, links, service_identities
+from consulate.api.acl._common import templated_policies as templated_policies_body
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 __all__ = ['Policies', 'Roles']
@@ -123,15 +124,20 @@ class Roles(Endpoint):
         policies: Iterable[Link] | None = None,
         service_identities: Iterable[Link] | None = None,
         node_identities: Iterable[Mapping[str, Any]] | None = None,
+        templated_policies: Iterable[Link] | None = None,
     ) -> JSONObject:
         """Create a role and return it, with its ``ID`` (``PUT /v1/acl/role``).
 
         :param policies: policy names, or dicts such as ``{'ID': policy_id}``
         :param service_identities: service names, or dicts such as ``{'ServiceName': 'web'}``
         :param node_identities: dicts such as ``{'NodeName': 'n1', 'Datacenter': 'dc1'}``
+        :param templated_policies: template names, or dicts such as
+            ``{'TemplateName': 'builtin/service', 'TemplateVariables': {'Name': 'web'}}``
+            (Consul 1.17+; older agents refuse the field with BadRequest)
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
         data = _role_body(name, description, policies, service_identities, node_identities)
+        data |= body(TemplatedPolicies=templated_policies_body(templated_policies))
         return shapes.json_object(self._put(self._url('role'), data=data), 'ID', 'Name')
 
     def read_role(
@@ -173,14 +179,17 @@ class Roles(Endpoint):
         policies: Iterable[Link] | None = None,
         service_identities: Iterable[Link] | None = None,
         node_identities: Iterable[Mapping[str, Any]] | None = None,
+        templated_policies: Iterable[Link] | None = None,
     ) -> JSONObject:
         """Replace a role's name, description and links, and return it (``PUT /v1/acl/role/:id``).
 
         Links left out are removed from the role.
 
+        :param templated_policies: as for :meth:`create_role` (Consul 1.17+)
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
         data = _role_body(name, description, policies, service_identities, node_identities)
+        data |= body(TemplatedPolicies=templated_policies_body(templated_policies))
         response = self._put(self._url('role', role_id), data=data | {'ID': role_id})
         return shapes.json_object(response, 'ID', 'Name')
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from consulate.api import shapes
 from consulate.api.acl._common import Link, body, links, service_identities, with_token
+from consulate.api.acl._common import templated_policies as templated_policies_body
 from consulate.api.base import Endpoint, JSONList, JSONObject, duration
 
 __all__ = ['Tokens']
@@ -22,15 +23,21 @@ class Tokens(Endpoint):
 
     PREFIX = 'acl'
 
-    def bootstrap(self) -> JSONObject:
+    def bootstrap(self, *, secret_id: str | None = None) -> JSONObject:
         """Bootstrap the ACL system and return the first management token (``PUT /v1/acl/bootstrap``).
 
         It works once per cluster (until an ACL reset); afterwards Consul
         refuses it with 403 ``ACL bootstrap no longer allowed``.
 
+        :param secret_id: the SecretID (a UUID) the token gets instead of a
+            generated one, sent as ``BootstrapSecret``. Consul versions before
+            the field existed (1.8 among them) ignore it and generate one:
+            use the ``SecretID`` of the returned token.
         :raises consulate.exceptions.Forbidden: the ACL system is already bootstrapped
         """
-        return shapes.json_object(self._put(self._url('bootstrap')), 'AccessorID', 'SecretID')
+        data = body(BootstrapSecret=secret_id) or None
+        response = self._put(self._url('bootstrap'), data=data)
+        return shapes.json_object(response, 'AccessorID', 'SecretID')
 
     def create_token(
         self,
@@ -40,6 +47,7 @@ class Tokens(Endpoint):
         roles: Iterable[Link] | None = None,
         service_identities: Iterable[Link] | None = None,
         node_identities: Iterable[Mapping[str, Any]] | None = None,
+        templated_policies: Iterable[Link] | None = None,
         local: bool = False,
         expiration_ttl: str | float | None = None,
         expiration_time: str | None = None,
@@ -53,6 +61,9 @@ class Tokens(Endpoint):
         :param service_identities: service names, or dicts such as
             ``{'ServiceName': 'web', 'Datacenters': ['dc1']}``
         :param node_identities: dicts such as ``{'NodeName': 'n1', 'Datacenter': 'dc1'}``
+        :param templated_policies: template names, or dicts such as
+            ``{'TemplateName': 'builtin/service', 'TemplateVariables': {'Name': 'web'}}``
+            (Consul 1.17+; older agents refuse the field with BadRequest)
         :param local: valid only in this datacenter (not replicated)
         :param expiration_ttl: the token expires after this long (seconds or a duration string)
         :param expiration_time: the token expires at this RFC 3339 time
@@ -69,6 +80,7 @@ class Tokens(Endpoint):
             service_identities,
             node_identities,
             local,
+            TemplatedPolicies=templated_policies_body(templated_policies),
             AccessorID=accessor_id,
             SecretID=secret_id,
             ExpirationTTL=duration(expiration_ttl),
@@ -82,17 +94,23 @@ class Tokens(Endpoint):
         self,
         accessor_id: str,
         *,
+        expanded: bool = False,
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
     ) -> JSONObject:
         """Return the token with this AccessorID (``GET /v1/acl/token/:accessor_id``); a blocking read.
 
+        :param expanded: also return what its links resolve to (``?expanded``,
+            Consul 1.12+): ``ExpandedPolicies``, ``ExpandedRoles``,
+            ``NamespaceDefaultPolicyIDs``, ``AgentACLDefaultPolicy``... Older
+            agents ignore it and return the plain token.
         :raises consulate.exceptions.Forbidden: the token does not exist (Consul
             answers 403 ``ACL not found``), or the client's token may not read ACLs
         """
         url = self._url('token', accessor_id)
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        params = {'expanded': expanded}
+        return self._get_object(url, params, index=index, wait=wait, consistency=consistency)
 
     def read_self_token(
         self,
@@ -119,11 +137,14 @@ class Tokens(Endpoint):
         node_identities: Iterable[Mapping[str, Any]] | None = None,
         local: bool = False,
         secret_id: str | None = None,
+        templated_policies: Iterable[Link] | None = None,
     ) -> JSONObject:
         """Replace a token's description and links, and return it (``PUT /v1/acl/token/:accessor_id``).
 
         This is a replacement, not a patch: links left out are removed from
         the token. Its secret, locality and expiration cannot change.
+
+        :param templated_policies: as for :meth:`create_token` (Consul 1.17+)
 
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
@@ -134,6 +155,7 @@ class Tokens(Endpoint):
             service_identities,
             node_identities,
             local,
+            TemplatedPolicies=templated_policies_body(templated_policies),
             AccessorID=accessor_id,
             SecretID=secret_id,
         )
@@ -163,6 +185,7 @@ class Tokens(Endpoint):
         policy: str | None = None,
         role: str | None = None,
         auth_method: str | None = None,
+        service_name: str | None = None,
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
@@ -172,8 +195,16 @@ class Tokens(Endpoint):
         :param policy: only the tokens linked to this policy ID
         :param role: only the tokens linked to this role ID
         :param auth_method: only the tokens made by logging in with this auth method
+        :param service_name: only the tokens with a service identity for this
+            service (``?servicename=``, newer Consul; 1.8 ignores it and
+            returns every token)
         """
-        params = {'policy': policy, 'role': role, 'authmethod': auth_method}
+        params = {
+            'policy': policy,
+            'role': role,
+            'authmethod': auth_method,
+            'servicename': service_name,
+        }
         url = self._url('tokens')
         return self._get_list(url, params, index=index, wait=wait, consistency=consistency)
 

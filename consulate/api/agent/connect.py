@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONObject
+from consulate.api.caching import cache_options
 
 __all__ = ['AgentConnect']
 
@@ -51,16 +52,27 @@ class AgentConnect(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONObject:
         """Return the CA roots to trust, from the agent's cache (``GET /v1/agent/connect/ca/roots``).
 
         ``{'ActiveRootID', 'TrustDomain', 'Roots': [{'ID', 'RootCert', 'Active', ...}]}``.
         A blocking read: pass ``index`` (from
         ``consul.agent.connect.last_response.index``) and ``wait`` to wait
-        for a rotation.
+        for a rotation. The agent always answers from its cache; ``cached``,
+        ``max_age`` and ``stale_if_error`` are sent as for any cached read
+        (:mod:`consulate.api.caching`).
+
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
         """
         url = self._url('ca', 'roots')
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        params, headers = cache_options(cached, max_age, stale_if_error)
+        return self._get_object(
+            url, params, index=index, wait=wait, consistency=consistency, headers=headers
+        )
 
     def ca_leaf(
         self,
@@ -69,6 +81,9 @@ class AgentConnect(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
     ) -> JSONObject:
         """Return a leaf certificate for ``service``, with its key (``GET /v1/agent/connect/ca/leaf/:service``).
 
@@ -76,9 +91,15 @@ class AgentConnect(Endpoint):
         'ValidAfter', 'ValidBefore', ...}``. The agent makes the certificate on
         the first request and renews it before it expires; a blocking read
         (``index``, ``wait``) returns when it has a new one. The service need
-        not be registered.
+        not be registered. ``cached``, ``max_age`` and ``stale_if_error`` are
+        sent as in :meth:`ca_roots`.
 
         :raises consulate.exceptions.Forbidden: the token may not write ``service``
+        :raises consulate.exceptions.ValidationError: ``max_age`` or
+            ``stale_if_error`` without ``cached``
         """
         url = self._url('ca', 'leaf', service)
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        params, headers = cache_options(cached, max_age, stale_if_error)
+        return self._get_object(
+            url, params, index=index, wait=wait, consistency=consistency, headers=headers
+        )

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.agent.check import check_definition, validate_kinds
+from consulate.api.agent.check import Check, check_definition, validate_kinds
+from consulate.api.agent.registration import Registration
 from consulate.api.base import Endpoint, JSONList, JSONObject
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class Service(Endpoint):
         address: str | None = None,
         port: int | None = None,
         tags: Iterable[str] | None = None,
-        check: str | None = None,
+        check: str | Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
         interval: str | float | None = None,
         ttl: str | float | None = None,
         httpcheck: str | None = None,
@@ -62,7 +63,9 @@ class Service(Endpoint):
         :param address: the service's address (default: the node's)
         :param port: the service's port
         :param tags: a list of tags
-        :param check: a script check's command line, split with :func:`shlex.split`
+        :param check: a script check's command line, split with :func:`shlex.split`;
+            or a whole check definition: a dict, or a (deprecated)
+            :class:`consulate.models.agent.Check`
         :param interval: how often the agent runs the check
         :param ttl: a TTL check's TTL
         :param httpcheck: a URL polled every ``interval``
@@ -71,7 +74,8 @@ class Service(Endpoint):
         :param check_timeout: the check's timeout
         :param deregister_critical_service_after: deregister the service once
             its check has been critical this long
-        :param checks: more checks, as :func:`~consulate.api.agent.check.check_definition` dicts
+        :param checks: more checks, as :func:`~consulate.api.agent.check.check_definition`
+            dicts (or :class:`consulate.models.agent.Check` models)
         :param meta: string metadata
         :param enable_tag_override: let tags changed in the catalog survive anti-entropy
         :returns: True
@@ -80,6 +84,9 @@ class Service(Endpoint):
             kinds, or a missing interval; nothing is registered
         """
         data = _service_body(name, service_id, address, port, tags, meta)
+        if check is not None and not isinstance(check, str):
+            data['Check'] = dict(check)  # a definition: a dict or a model's (key, value) pairs
+            check = None
         kinds = {'check': check, 'httpcheck': httpcheck, 'ttl': ttl}
         kinds |= {'tcpcheck': tcpcheck, 'grpccheck': grpccheck}
         given = [kind for kind, value in kinds.items() if value is not None]
@@ -101,6 +108,59 @@ class Service(Endpoint):
         if enable_tag_override is not None:
             data['EnableTagOverride'] = enable_tag_override
         return self._put_ok(self._url('register'), data=data)
+
+    def registered(
+        self,
+        name: str,
+        *,
+        port: int | None = None,
+        service_id: str | None = None,
+        tags: Iterable[str] | None = None,
+        ttl: str | float = '10s',
+        deregister_after: str | float | None = '1m',
+        **register_options: Any,
+    ) -> Registration:
+        """Register a service for the length of a ``with`` block, its TTL check kept passing.
+
+        ::
+
+            with consul.agent.service.registered('web', port=8080) as web:
+                serve()              # web.warn(note), web.fail(note), web.pass_(note)
+
+        Entering the block registers the service (``PUT
+        /v1/agent/service/register``) with a TTL check ``service:<id>`` and
+        reports it passing; a daemon thread then reports the chosen status
+        every ``ttl``/3 (``PUT /v1/agent/check/update/:id``) and registers
+        the service again when the agent has forgotten it (it restarted
+        without its data). Leaving the block, however it is left, stops the
+        thread and deregisters the service. If the process dies, the check
+        turns critical after ``ttl`` and Consul removes the service
+        ``deregister_after`` later (None: never).
+
+        :param name: the service's name
+        :param port: the service's port
+        :param service_id: the service's ID (default: ``name``)
+        :param tags: the service's tags
+        :param ttl: the check's TTL, seconds or a duration string
+        :param deregister_after: how long the check may stay critical before
+            Consul deregisters the service (Consul's minimum is one minute)
+        :param register_options: more arguments of :meth:`register`
+            (``address``, ``meta``, ``checks``...)
+        :returns: a :class:`~consulate.api.agent.registration.Registration`,
+            registered when entered
+        :raises consulate.exceptions.ValidationError: a bad definition or TTL
+        """
+        return Registration(
+            self,
+            self._child(Check),
+            name,
+            port=port,
+            service_id=service_id,
+            tags=tags,
+            ttl=ttl,
+            deregister_after=deregister_after,
+            register_options=register_options,
+        )
 
     def deregister(self, service_id: str) -> bool:
         """Remove a service and its checks from the local agent (``PUT /v1/agent/service/deregister/:id``).

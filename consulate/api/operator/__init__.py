@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONObject
+from consulate.api.base import Endpoint, JSONList, JSONObject
 from consulate.api.operator.areas import Areas
 from consulate.api.operator.autopilot import Autopilot
 from consulate.api.operator.keyring import Keyring
@@ -29,6 +29,8 @@ from consulate.api.operator.raft import Raft
 __all__ = ['Areas', 'Autopilot', 'Keyring', 'Operator', 'Raft']
 
 _ENTERPRISE = 'Consul Enterprise'
+#: Who has the feature-gate routes, for the UnsupportedEndpoint older agents raise.
+FEATURES_SINCE = 'a Consul version with operator feature gates (only in its newest source so far)'
 
 
 class Operator(Endpoint):
@@ -120,3 +122,52 @@ class Operator(Endpoint):
         }
         url = self._url('utilization')
         return shapes.json_object(self._request_since('Consul Enterprise 1.22', 'GET', url, params))
+
+    def features(
+        self,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONList:
+        """Return every feature gate and its state (``GET /v1/operator/features``).
+
+        Each entry has ``Name``, ``Stage``, ``MinVersion``, ``DefaultEnabled``,
+        ``DesiredEnabled``, ``EffectiveEnabled``, ``Eligible``, ``Source``,
+        ``Reason``, ``PolicyIndex`` and ``StatusIndex``.
+
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent has no feature gates
+        """
+        kwargs: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': consistency}
+        url = self._url('features')
+        return shapes.json_list(self._request_since(FEATURES_SINCE, 'GET', url, **kwargs))
+
+    def feature(
+        self,
+        name: str,
+        *,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+    ) -> JSONObject:
+        """Return one feature gate (``GET /v1/operator/feature/:name``).
+
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent has no feature gates
+        :raises consulate.exceptions.NotFound: there is no such feature gate
+        """
+        kwargs: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': consistency}
+        url = self._url('feature', name)
+        return shapes.json_object(self._request_since(FEATURES_SINCE, 'GET', url, **kwargs))
+
+    def set_feature(self, name: str, enabled: bool, *, cas: int | None = None) -> JSONObject:
+        """Turn a feature gate on or off (``PUT /v1/operator/feature/:name``).
+
+        :param cas: change it only if its ``PolicyIndex`` is still this
+        :returns: Consul's answer, ``{'Applied': bool, 'Feature': {...}}``
+        :raises consulate.exceptions.UnsupportedEndpoint: the agent has no feature gates
+        """
+        url = self._url('feature', name)
+        params = {'cas': cas if cas else None}
+        data = {'Enabled': bool(enabled)}
+        response = self._request_since(FEATURES_SINCE, 'PUT', url, params, data)
+        return shapes.json_object(response, 'Applied')
