@@ -17,8 +17,34 @@ from typing import Any
 
 
 @dataclass
+class Workload:
+    """One operation of a workload, and how to time it.
+
+    :ivar op: does ``per_call`` operations
+    :ivar per_call: how many operations one call of ``op`` does (a gang of threads does many)
+    :ivar before: called before each batch (outside the timing), such as opening watches
+    :ivar after: called after each batch (outside the timing)
+    :ivar latency: record how long each call takes, for percentiles
+    """
+
+    op: Callable[[], Any]
+    per_call: int = 1
+    before: Callable[[], None] | None = None
+    after: Callable[[], None] | None = None
+    latency: bool = False
+
+    @classmethod
+    def of(cls, op: Callable[[], Any] | Workload) -> Workload:
+        return op if isinstance(op, Workload) else cls(op)
+
+
+@dataclass
 class Batch:
-    """One timed batch: ``count`` operations in ``wall`` seconds, using ``cpu`` seconds of this process."""
+    """One timed batch: ``count`` operations in ``wall`` seconds, using ``cpu`` seconds of this process.
+
+    ``cpu`` is :func:`time.process_time`: every thread of the process, the
+    benchmark's own threads (gangs, watches) included.
+    """
 
     count: int
     wall: float
@@ -35,9 +61,10 @@ class Batch:
 
 @dataclass
 class Series:
-    """The batches of one client on one workload, one per round."""
+    """The batches of one client on one workload, one per round, and the latencies of its calls."""
 
     batches: list[Batch] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
 
     def median_ops(self) -> float:
         return statistics.median(b.ops_per_second for b in self.batches)
@@ -45,26 +72,54 @@ class Series:
     def median_cpu(self) -> float:
         return statistics.median(b.cpu_us_per_op for b in self.batches)
 
-
-def time_batch(op: Callable[[], Any], count: int) -> Batch:
-    """Run ``op`` ``count`` times; wall time and this process's CPU time (time.process_time)."""
-    gc.collect()
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    for _ in range(count):
-        op()
-    wall1, cpu1 = time.perf_counter(), time.process_time()
-    return Batch(count, wall1 - wall0, cpu1 - cpu0)
+    def percentile(self, share: float) -> float:
+        """The latency (seconds) that ``share`` of the calls stayed under, over every round."""
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def calibrate(op: Callable[[], Any], seconds: float, warmup: float = 0.1) -> int:
-    """How many calls of ``op`` take about ``seconds`` (after warming it up)."""
-    done, start = 0, time.perf_counter()
-    while True:
-        op()
-        done += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= warmup:
-            break
+def time_batch(work: Workload, count: int, latencies: list[float] | None = None) -> Batch:
+    """Run ``work.op`` ``count`` times; wall time and this process's CPU time (time.process_time).
+
+    With ``latencies``, each call's duration is appended to it.
+    """
+    op = work.op
+    if work.before is not None:
+        work.before()
+    try:
+        gc.collect()
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        if latencies is None:
+            for _ in range(count):
+                op()
+        else:
+            clock, record = time.perf_counter, latencies.append
+            for _ in range(count):
+                started = clock()
+                op()
+                record(clock() - started)
+        wall1, cpu1 = time.perf_counter(), time.process_time()
+    finally:
+        if work.after is not None:
+            work.after()
+    return Batch(count * work.per_call, wall1 - wall0, cpu1 - cpu0)
+
+
+def calibrate(work: Workload, seconds: float, warmup: float = 0.1) -> int:
+    """How many calls of ``work.op`` take about ``seconds`` (after warming it up)."""
+    if work.before is not None:
+        work.before()
+    try:
+        done, start = 0, time.perf_counter()
+        while True:
+            work.op()
+            done += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= warmup:
+                break
+    finally:
+        if work.after is not None:
+            work.after()
     return max(1, round(seconds * done / elapsed))
 
 

@@ -2,27 +2,29 @@
 
 Run from the repository root (it is not part of the test run)::
 
-    .venv/bin/python benchmarks/run.py            # about two minutes
-    .venv/bin/python benchmarks/run.py --quick    # a rough look in about 30 seconds
+    .venv/bin/python benchmarks/run.py            # about three minutes
+    .venv/bin/python benchmarks/run.py --quick    # a rough look in about a minute
 
 It starts its own Consul agent (``consulate.testing.ConsulAgent``; the
 binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else ``.consul/bin/consul``):
 by default a single server with a data directory, as Consul runs when
 deployed (its raft log is written to disk), or with ``--agent dev`` an
-in-memory dev agent. It
-measures every workload with the three clients side by side,
-interleaved round by round so that a change in the machine's load hits all
-three alike, and prints one table of medians: operations per second, client
-CPU microseconds per operation (``time.process_time``: this process only, not
-the agent), their ratios, the peak Python memory of the many-key workloads
-(tracemalloc), the HTTP requests consulate sent per operation, and the cost of
-importing each client in a fresh interpreter. See docs/guide/performance.rst.
+in-memory dev agent. It measures every workload with the three clients side
+by side, interleaved round by round so that a change in the machine's load
+hits all three alike, and prints one table of medians: operations per second,
+client CPU microseconds per operation (``time.process_time``: this process
+only, every thread of it, not the agent), kv get latency percentiles with and
+without 50 open watches, their ratios, the peak Python memory of the many-key
+workloads (tracemalloc), the HTTP requests consulate sent per operation, and
+the cost of importing each client in a fresh interpreter. Then the targets,
+each ``[met]`` or ``[missed]``. See docs/guide/performance.rst.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import statistics
 import subprocess
 import sys
@@ -31,45 +33,58 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import data
 import measure
+import report
 import workloads
+from report import CLIENTS, Results
 
-import consulate
 from consulate.testing import ConsulAgent, consul_binary
 
 ROOT = Path(__file__).resolve().parent.parent
-CLIENTS = ('consulate', 'requests', 'http.client')
 IMPORTS = {
     'consulate': 'import consulate',
     'requests': 'import requests',
     'http.client': 'import http.client, json',
 }
+#: The workloads whose peak memory is measured.
+MANY_KEYS = ('bulk', 'read', 'mixed')
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    pool_full = _count_pool_full(('consulate', 'urllib3'))
     with _agent(args.agent) as agent:
-        names = workloads.Names(uuid.uuid4().hex[:8], args.keys)
+        names = data.Names(uuid.uuid4().hex[:8], args.keys)
         base = f'http://{agent.http_addr}'
         _prepare(base, names)
+        consulate_client = workloads.ConsulateClient(agent.client(), names)
         clients: dict[str, Any] = {
-            'consulate': workloads.ConsulateClient(agent.client(), names),
+            'consulate': consulate_client,
             'requests': workloads.RequestsClient(base, names),
             'http.client': workloads.HttpClientClient(base, names),
         }
         try:
             results = _run(clients, args, names)
-            counts = _request_counts(clients['consulate'], results['ops'])
-            results['per_key'] = _per_key_load(clients['consulate'], names, args.per_key_runs)
+            results.counts = _request_counts(consulate_client, results.series)
+            if names.bulk in results.rows:
+                results.per_key = _per_key_load(consulate_client, names, args.per_key_runs)
         finally:
             for client in clients.values():
                 client.close()
-    imports = measure.import_costs(IMPORTS, args.import_runs, str(ROOT))
+    results.pool_full = {name: handler.count for name, handler in pool_full.items()}
+    statements = dict(IMPORTS)
+    if args.import_baseline:
+        path = str(Path(args.import_baseline).resolve())
+        statements['consulate (baseline)'] = (
+            f'import sys; sys.path.insert(0, {path!r}); {IMPORTS["consulate"]}'
+        )
+    results.imports = measure.import_costs(statements, args.import_runs, str(ROOT))
     info = measure.machine(_consul_version())
     info['agent'] = 'one server, data on disk' if args.agent == 'server' else 'dev (in memory)'
-    _print(info, results, counts, imports)
+    _print(info, results)
     if args.json:
-        measure.dump(args.json, _as_json(info, results, counts, imports))
+        measure.dump(args.json, _as_json(info, results))
     return 0
 
 
@@ -94,6 +109,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=3,
         help='runs of the bulk load as one kv[k] = v per key (default 3)',
     )
+    parser.add_argument(
+        '--import-baseline',
+        metavar='CHECKOUT',
+        help='also time "import consulate" from this checkout (such as main), in the same runs',
+    )
     parser.add_argument('--quick', action='store_true', help='3 rounds of short batches')
     parser.add_argument('--json', metavar='PATH', help='also write the raw figures as JSON')
     args = parser.parse_args(argv)
@@ -102,14 +122,41 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+#: The three clients together hold more connections from 127.0.0.1 (threads, watches,
+#: pools) than Consul's default of 200 per client address; over it, Consul resets them.
+LIMITS = {'limits': {'http_max_conns_per_client': 1000}}
+
+
 def _agent(kind: str) -> ConsulAgent:
     """The agent to measure against: a one-server cluster on disk, or a dev agent."""
     if kind == 'dev':
-        return ConsulAgent()
-    return ConsulAgent(dev=False, config={'server': True, 'bootstrap_expect': 1})
+        return ConsulAgent(config=LIMITS)
+    return ConsulAgent(dev=False, config={'server': True, 'bootstrap_expect': 1, **LIMITS})
 
 
-def _per_key_load(client: workloads.ConsulateClient, names: workloads.Names, runs: int) -> float:
+class _PoolFull(logging.Handler):
+    """Counts the "connection pool is full" warnings of a logger (and keeps them off stderr)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if 'pool is full' in record.getMessage():
+            self.count += 1
+
+
+def _count_pool_full(loggers: tuple[str, ...]) -> dict[str, _PoolFull]:
+    handlers = {}
+    for name in loggers:
+        handler = handlers[name] = _PoolFull()
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.propagate = False
+    return handlers
+
+
+def _per_key_load(client: workloads.ConsulateClient, names: data.Names, runs: int) -> float:
     """Median seconds to write the bulk load's keys with one ``kv[k] = v`` per key."""
     kv = client.consul.kv
     items = names.bulk_items('consulate-per-key')
@@ -122,15 +169,21 @@ def _per_key_load(client: workloads.ConsulateClient, names: workloads.Names, run
     return statistics.median(seconds)
 
 
-def _prepare(base: str, names: workloads.Names) -> None:
-    """Store the keys the read workloads read and register the service health reads."""
+def _prepare(base: str, names: data.Names) -> None:
+    """Store the keys the read and watch workloads read; register the service health reads."""
     raw = workloads.HttpClientClient(base, names)
     try:
-        items = {
+        items: dict[str, str | bytes] = {
             f'{names.read_prefix()}/key-{i:05d}': f'{names.value}-{i}' for i in range(names.keys)
         }
-        items.update({names.key(client, 'key'): names.value for client in CLIENTS})
-        for body in workloads.txn_batches(items):
+        items.update(
+            {f'{names.mixed_prefix()}/key-{i:05d}': data.mixed_value(i) for i in range(names.keys)}
+        )
+        for client in CLIENTS:
+            items[names.key(client, 'key')] = names.value
+            for index in range(data.WATCHES):
+                items[names.watched_key(client, index)] = 'start'
+        for body in data.txn_batches(items):
             raw.json('PUT', '/v1/txn', body)
         service = {'Name': names.service, 'ID': names.service, 'Port': 80}
         raw.json('PUT', '/v1/agent/service/register', json.dumps(service).encode())
@@ -138,17 +191,16 @@ def _prepare(base: str, names: workloads.Names) -> None:
         raw.close()
 
 
-def _run(
-    clients: dict[str, Any], args: argparse.Namespace, names: workloads.Names
-) -> dict[str, Any]:
+def _run(clients: dict[str, Any], args: argparse.Namespace, names: data.Names) -> Results:
     """Calibrate, then time every workload round by round, rotating the clients' order."""
-    ops = {name: client.ops() for name, client in clients.items()}
-    rows: list[str] = [
-        name for name in ops['consulate'] if args.only in name and ops['consulate'][name]
-    ]
-    skipped = [
-        name for name in ops['consulate'] if args.only in name and not ops['consulate'][name]
-    ]
+    ops = {
+        name: {
+            row: None if op is None else measure.Workload.of(op) for row, op in client.ops().items()
+        }
+        for name, client in clients.items()
+    }
+    rows = [row for row, op in ops['consulate'].items() if args.only in row and op is not None]
+    skipped = [row for row, op in ops['consulate'].items() if args.only in row and op is None]
     counts = {
         (row, client): measure.calibrate(ops[client][row], args.batch_seconds)
         for row in rows
@@ -159,44 +211,42 @@ def _run(
         for row in rows:
             order = CLIENTS[number % 3 :] + CLIENTS[: number % 3]
             for client in order:
-                op = ops[client][row]
-                assert op is not None
-                series[row, client].batches.append(measure.time_batch(op, counts[row, client]))
+                work, line = ops[client][row], series[row, client]
+                latencies = line.latencies if work.latency else None
+                line.batches.append(measure.time_batch(work, counts[row, client], latencies))
         print(f'round {number + 1}/{args.rounds} done', file=sys.stderr)
+    many = {getattr(names, attribute) for attribute in MANY_KEYS}
     memory = {
-        (row, client): measure.peak_memory(ops[client][row])
+        (row, client): measure.peak_memory(ops[client][row].op)
         for row in rows
-        if row in (names.bulk, names.read)
+        if row in many
         for client in CLIENTS
     }
-    return {
-        'rows': rows,
-        'skipped': skipped,
-        'series': series,
-        'memory': memory,
-        'ops': ops,
-        'read': names.read,
-    }
+    return Results(names, rows, skipped, series, memory)
 
 
-def _request_counts(client: workloads.ConsulateClient, ops: dict[str, Any]) -> dict[str, int]:
-    """How many HTTP requests consulate sends for one operation of each workload."""
+def _request_counts(
+    client: workloads.ConsulateClient, series: dict[tuple[str, str], measure.Series]
+) -> dict[str, int]:
+    """How many HTTP requests consulate sends for one operation of each one-thread workload."""
     adapter = client.consul.adapter
     sent = 0
     original = adapter.request
 
-    def counting(*args: Any, **kwargs: Any) -> consulate.adapters.Response:
+    def counting(*args: Any, **kwargs: Any) -> Any:
         nonlocal sent
         sent += 1
         return original(*args, **kwargs)
 
+    rows = {row for row, name in series if name == 'consulate'}
     adapter.request = counting  # type: ignore[method-assign]
     try:
         counts = {}
-        for row, op in ops['consulate'].items():
-            if op is not None:
+        for row, op in client.ops().items():
+            work = None if op is None else measure.Workload.of(op)
+            if row in rows and work is not None and work.per_call == 1 and work.before is None:
                 sent = 0
-                op()
+                work.op()
                 counts[row] = sent
     finally:
         del adapter.request
@@ -210,177 +260,51 @@ def _consul_version() -> str:
     return output.splitlines()[0].replace('Consul ', '') if output else 'unknown'
 
 
-# -- the table -------------------------------------------------------------------
-
-
-def _number(value: float) -> str:
-    if value >= 100:
-        return f'{value:,.0f}'
-    return f'{value:.3g}'
-
-
-def _ratio(value: float) -> str:
-    return f'{value:.2f}x'
-
-
-def _divide(numerator: float, denominator: float) -> str:
-    return _ratio(numerator / denominator) if denominator > 0 else '-'
-
-
-def _table_rows(
-    results: dict[str, Any], counts: dict[str, int], imports: dict[str, measure.ImportCost]
-) -> list[list[str]]:
-    series: dict[tuple[str, str], measure.Series] = results['series']
-    lines: list[list[str]] = []
-    for row in results['rows']:
-        ops = [series[row, client].median_ops() for client in CLIENTS]
-        cpu = [series[row, client].median_cpu() for client in CLIENTS]
-        batches = [series[row, client].batches for client in CLIENTS]
-        lines.append(
-            [row, 'ops/s', *map(_number, ops)]
-            + [_ratio(measure.median_ratio(batches[0], b)) for b in batches[1:]]
-        )
-        lines.append(['', 'CPU µs/op', *map(_number, cpu)] + [_divide(cpu[0], c) for c in cpu[1:]])
-        if (row, 'consulate') in results['memory']:
-            kib = [results['memory'][row, client] / 1024 for client in CLIENTS]
-            lines.append(
-                ['', 'peak KiB', *map(_number, kib)] + [_divide(kib[0], k) for k in kib[1:]]
-            )
-        if row in counts:
-            lines.append(['', 'requests/op', str(counts[row]), '', '', '', ''])
-    for row in results['skipped']:
-        lines.append([row, 'skipped: not in consulate yet', '', '', '', '', ''])
-    times = [imports[client].seconds * 1000 for client in CLIENTS]
-    rss = [imports[client].rss_kib / 1024 for client in CLIENTS]
-    cpu_times = [imports[client].cpu_seconds * 1000 for client in CLIENTS]
-    lines.append(
-        ['import', 'ms', *(f'{t:.1f}' for t in times)] + [_divide(times[0], t) for t in times[1:]]
-    )
-    lines.append(
-        ['', 'CPU ms', *(f'{t:.1f}' for t in cpu_times)]
-        + [_divide(cpu_times[0], t) for t in cpu_times[1:]]
-    )
-    lines.append(
-        ['', 'RSS MiB', *(f'{r:.1f}' for r in rss)] + [_divide(rss[0], r) for r in rss[1:]]
-    )
-    return lines
-
-
-def _render(lines: list[list[str]]) -> str:
-    header = ['workload', 'figure', *CLIENTS, 'consulate/requests', 'consulate/http.client']
-    table = [header, *lines]
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-
-    def fmt(line: list[str]) -> str:
-        cells = [
-            cell.ljust(width) if i < 2 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
-        ]
-        return '  '.join(cells).rstrip()
-
-    rule = '  '.join('-' * w for w in widths)
-    out = [fmt(header), rule]
-    previous = ''
-    for line in lines:
-        if line[0] and previous:
-            out.append('')
-        out.append(fmt(line))
-        previous = line[0] or previous
-    return '\n'.join(out)
-
-
-def _targets(
-    results: dict[str, Any], counts: dict[str, int], imports: dict[str, measure.ImportCost]
-) -> list[str]:
-    series = results['series']
-    checks: list[tuple[str, bool, str]] = []
-
-    def ratio(row: str, other: str) -> float:
-        return measure.median_ratio(series[row, 'consulate'].batches, series[row, other].batches)
-
-    for row in ('kv get', 'kv set'):
-        if row in results['rows']:
-            value = ratio(row, 'requests')
-            checks.append(
-                (f'{row}: >= 1.4x the ops/s of requests.Session', value >= 1.4, _ratio(value))
-            )
-    read = results['read']
-    if read in results['rows']:
-        value = 1 / ratio(read, 'http.client')
-        checks.append(
-            (
-                f'{read}: within 1.3x of http.client',
-                value <= 1.3,
-                f'{value:.2f}x the time of http.client',
-            )
-        )
-    for row in ('kv get', 'kv set', 'kv get (missing)', read):
-        if row in counts:
-            checks.append((f'{row}: one HTTP request', counts[row] == 1, str(counts[row])))
-    bulk = next((row for row in results['rows'] if row.startswith('bulk load')), None)
-    if bulk is not None and results.get('per_key'):
-        update = 1 / series[bulk, 'consulate'].median_ops()
-        speedup = results['per_key'] / update
-        checks.append(
-            (
-                f'{bulk} with kv.update: >= 20x one kv[k] = v per key',
-                speedup >= 20,
-                f'{speedup:.1f}x ({update:.3f} s vs {results["per_key"]:.2f} s)',
-            )
-        )
-        value = 1 / ratio(bulk, 'http.client')
-        checks.append(
-            (
-                f'{bulk}: within 1.5x of the same transactions over http.client',
-                value <= 1.5,
-                f'{value:.2f}x the time of http.client',
-            )
-        )
-    extra = (imports['consulate'].seconds - imports['requests'].seconds) * 1000
-    checks.append(('import consulate <= import requests + 30 ms', extra <= 30, f'{extra:+.1f} ms'))
-    return [f'  [{"met" if ok else "NOT MET"}] {what}: {value}' for what, ok, value in checks]
-
-
-def _print(
-    info: dict[str, str],
-    results: dict[str, Any],
-    counts: dict[str, int],
-    imports: dict[str, measure.ImportCost],
-) -> None:
+def _print(info: dict[str, str], results: Results) -> None:
     print('machine: ' + ', '.join(f'{k} {v}' for k, v in info.items()))
-    rounds = len(next(iter(results['series'].values())).batches) if results['series'] else 0
+    rounds = len(next(iter(results.series.values())).batches) if results.series else 0
     print(f'medians of {rounds} interleaved rounds; ratios > 1 favour consulate for ops/s\n')
-    print(_render(_table_rows(results, counts, imports)))
+    print(report.render(report.table_rows(results)))
     print('\ntargets:')
-    print('\n'.join(_targets(results, counts, imports)))
+    print('\n'.join(report.targets(results)))
+    notes = report.notes(results)
+    if notes:
+        print('\nnotes:')
+        print('\n'.join(notes))
 
 
-def _as_json(
-    info: dict[str, str],
-    results: dict[str, Any],
-    counts: dict[str, int],
-    imports: dict[str, measure.ImportCost],
-) -> dict[str, Any]:
+def _as_json(info: dict[str, str], results: Results) -> dict[str, Any]:
     def batches(row: str, client: str) -> list[dict[str, float]]:
         return [
             {'count': b.count, 'wall': b.wall, 'cpu': b.cpu}
-            for b in results['series'][row, client].batches
+            for b in results.series[row, client].batches
         ]
+
+    def latency(row: str, client: str) -> dict[str, float]:
+        line = results.series[row, client]
+        if not line.latencies:
+            return {}
+        return {'p50': line.percentile(0.5), 'p99': line.percentile(0.99)}
 
     return {
         'machine': info,
         'workloads': {
-            row: {client: batches(row, client) for client in CLIENTS} for row in results['rows']
+            row: {client: batches(row, client) for client in CLIENTS} for row in results.rows
         },
-        'skipped': results['skipped'],
-        'peak_bytes': {f'{row} / {client}': v for (row, client), v in results['memory'].items()},
-        'requests_per_op': counts,
-        'imports': {name: vars(cost) for name, cost in imports.items()},
+        'latency_seconds': {
+            f'{row} / {client}': latency(row, client)
+            for row in results.rows
+            for client in CLIENTS
+            if results.series[row, client].latencies
+        },
+        'skipped': results.skipped,
+        'peak_bytes': {f'{row} / {client}': v for (row, client), v in results.memory.items()},
+        'requests_per_op': results.counts,
+        'pool_full_warnings': results.pool_full,
+        'imports': {name: vars(cost) for name, cost in results.imports.items()},
         'median_ops': {
-            f'{row} / {client}': statistics.median(
-                b.ops_per_second for b in results['series'][row, client].batches
-            )
-            for row in results['rows']
+            f'{row} / {client}': results.series[row, client].median_ops()
+            for row in results.rows
             for client in CLIENTS
         },
     }

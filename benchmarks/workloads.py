@@ -3,8 +3,13 @@
 Every implementation makes the same HTTP calls to the agent and does the
 same work with the answers (parse the JSON, base64-decode KV values), so the
 difference between them is the client's own overhead. Each workload is a
-zero-argument callable doing one operation; a ``Clients`` object builds the
-callables of one client for one run.
+zero-argument callable doing one operation (or a :class:`measure.Workload`
+saying how to time it); each client class builds the workloads of one client
+for one run. The threaded and watch workloads use :mod:`concurrency`: the
+consulate client is shared by every thread, the baselines give each thread
+its own ``requests.Session`` or ``http.client`` connection (the watches of
+the requests baseline share its one Session, as the watches of consulate
+share its client).
 """
 
 from __future__ import annotations
@@ -13,74 +18,33 @@ import base64
 import http.client
 import itertools
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import requests
+from concurrency import WATCH_WAIT, Gang, ThreadOp, WatchSet
+from data import (
+    GANG_GETS,
+    LOCK_FLAGS,
+    THREADS,
+    WATCHES,
+    Names,
+    decode_base64,
+    decode_records,
+    txn_batches,
+)
+from measure import Workload
 
 import consulate
 
-#: The flags consulate's Lock stores on a lock key (Consul's own api.Lock value).
-LOCK_FLAGS = 0x2DDCCBC058A50C18
-#: The largest number of operations per transaction, as consulate batches them.
-TXN_OPS = 64
-
 Op = Callable[[], Any]
-
-
-class Names:
-    """The keys and names one run uses, all under a prefix unique to the run."""
-
-    def __init__(self, run_id: str, keys: int) -> None:
-        self.prefix = f'bench-{run_id}'
-        self.keys = keys
-        self.service = f'bench-{run_id}-web'
-        self.value = 'v' * 64
-        #: The names of the two many-key workloads.
-        self.bulk = f'bulk load {keys:,} keys'
-        self.read = f'read {keys:,} keys'
-
-    def key(self, client: str, name: str) -> str:
-        return f'{self.prefix}/{client}/{name}'
-
-    def read_prefix(self) -> str:
-        """The prefix holding ``keys`` keys, loaded once before the rounds."""
-        return f'{self.prefix}/read'
-
-    def bulk_items(self, client: str) -> dict[str, str]:
-        """The ``keys`` keys one bulk load writes."""
-        return {
-            f'{self.prefix}/bulk-{client}/key-{i:05d}': f'{self.value}-{i}'
-            for i in range(self.keys)
-        }
-
-
-def _b64(value: str) -> str:
-    return base64.b64encode(value.encode('utf-8')).decode('ascii')
-
-
-def txn_batches(items: dict[str, str]) -> list[bytes]:
-    """The ``PUT /v1/txn`` bodies of a bulk load, 64 sets each."""
-    ops = [
-        {'KV': {'Verb': 'set', 'Key': key, 'Value': _b64(value)}} for key, value in items.items()
-    ]
-    return [
-        json.dumps(ops[start : start + TXN_OPS], separators=(',', ':')).encode('utf-8')
-        for start in range(0, len(ops), TXN_OPS)
-    ]
-
-
-def _decode_records(body: Any) -> dict[str, str]:
-    """What a caller needs from a ?recurse answer: {key: value as str}."""
-    return {
-        row['Key']: base64.b64decode(row['Value']).decode('utf-8') if row['Value'] else ''
-        for row in body
-    }
+Ops = dict[str, Op | Workload | None]
 
 
 class ConsulateClient:
-    """The workloads through consulate's public API."""
+    """The workloads through consulate's public API; every thread shares the one client."""
 
     name = 'consulate'
 
@@ -88,19 +52,28 @@ class ConsulateClient:
         self.consul = consul
         self.names = names
         self._counter = itertools.count()
+        self._gangs: list[Gang] = []
+        self._wakes = itertools.count()
 
     def close(self) -> None:
+        for gang in self._gangs:
+            gang.close()
         self.consul.close()
 
-    def ops(self) -> dict[str, Op | None]:
+    def ops(self) -> Ops:
         kv = self.consul.kv
         key = self.names.key(self.name, 'key')
         missing = self.names.key(self.name, 'missing')
         read_prefix = self.names.read_prefix()
+        mixed_prefix = self.names.mixed_prefix()
         bulk = self.names.bulk_items(self.name)
         value = self.names.value
-        ops: dict[str, Op | None] = {
-            'kv get': lambda: kv[key],
+
+        def get() -> Any:
+            return kv[key]
+
+        ops: Ops = {
+            'kv get': Workload(get, latency=True),
             'kv set': lambda: kv.__setitem__(key, value),
             'kv get (missing)': lambda: kv.get(missing),
             'service register+deregister': self._service_op(),
@@ -109,8 +82,34 @@ class ConsulateClient:
             'lock acquire+release': self._lock_op,
             self.names.bulk: self._bulk_op(bulk),
             self.names.read: lambda: kv.find(read_prefix),
+            self.names.mixed: lambda: kv.find(mixed_prefix),
         }
+        for count in THREADS:
+            ops[self.names.threaded[count]] = self._gang(lambda: (get, _nothing), count)
+        watches = WatchSet(self._watch, WATCHES, self._wake)
+        ops[self.names.watched] = Workload(
+            get, before=watches.open, after=watches.close, latency=True
+        )
         return ops
+
+    def _gang(self, make: Callable[[], ThreadOp], threads: int) -> Workload:
+        gang = Gang(make, threads, max(1, GANG_GETS // threads))
+        self._gangs.append(gang)
+        return Workload(gang, per_call=gang.threads * gang.each)
+
+    def _watch(self, index: int, stop: threading.Event, ready: Callable[[], None]) -> None:
+        key = self.names.watched_key(self.name, index)
+        with self.consul.watch.key(key, wait=WATCH_WAIT) as watcher:
+            for _ in watcher:
+                ready()
+                if stop.is_set():
+                    return
+
+    def _wake(self) -> None:
+        wake = next(self._wakes)
+        self.consul.kv.update(
+            {self.names.watched_key(self.name, i): f'wake-{wake}' for i in range(WATCHES)}
+        )
 
     def _service_op(self) -> Op | None:
         try:
@@ -150,6 +149,10 @@ class ConsulateClient:
         return lambda: update(items)
 
 
+def _nothing() -> None:
+    pass
+
+
 class _RawClient:
     """The workloads as bare HTTP calls; subclasses say how a call is sent."""
 
@@ -159,12 +162,27 @@ class _RawClient:
         self.base = base  # http://127.0.0.1:port
         self.names = names
         self._counter = itertools.count()
+        self._gangs: list[Gang] = []
+        self._wakes = itertools.count()
 
     def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         raise NotImplementedError
 
+    def index(self, path: str) -> int:
+        """GET ``path`` (a blocking query, if it says so) and return its ``X-Consul-Index``."""
+        raise NotImplementedError
+
+    def for_thread(self) -> _RawClient:
+        """The client a thread of the threaded workloads uses (its own connection)."""
+        return type(self)(self.base, self.names)
+
+    def for_watch(self) -> _RawClient:
+        """The client a watch thread uses."""
+        return self.for_thread()
+
     def close(self) -> None:
-        pass
+        for gang in self._gangs:
+            gang.close()
 
     def json(self, method: str, path: str, body: bytes | None = None) -> Any:
         status, content = self.call(method, path, body)
@@ -172,16 +190,24 @@ class _RawClient:
             raise RuntimeError(f'{status} on {method} {path}: {content[:200]!r}')
         return json.loads(content) if content else None
 
-    def ops(self) -> dict[str, Op | None]:
+    def kv_get(self) -> Op:
+        """One kv get of the benchmark's key, its value base64- and UTF-8-decoded."""
+        key = '/v1/kv/' + quote(self.names.key(self.name, 'key'))
+
+        def get() -> str:
+            record = self.json('GET', key)[0]
+            return base64.b64decode(record['Value']).decode('utf-8')
+
+        return get
+
+    def ops(self) -> Ops:
         key = '/v1/kv/' + quote(self.names.key(self.name, 'key'))
         missing = '/v1/kv/' + quote(self.names.key(self.name, 'missing'))
         read = '/v1/kv/' + quote(self.names.read_prefix()) + '?recurse='
+        mixed = '/v1/kv/' + quote(self.names.mixed_prefix()) + '?recurse='
         value = self.names.value.encode('utf-8')
         items = self.names.bulk_items(self.name)
-
-        def kv_get() -> str:
-            record = self.json('GET', key)[0]
-            return base64.b64decode(record['Value']).decode('utf-8')
+        get = self.kv_get()
 
         def kv_missing() -> None:
             status, _ = self.call('GET', missing)
@@ -191,8 +217,8 @@ class _RawClient:
             for body in txn_batches(items):
                 self.json('PUT', '/v1/txn', body)
 
-        return {
-            'kv get': kv_get,
+        ops: Ops = {
+            'kv get': Workload(get, latency=True),
             'kv set': lambda: self.json('PUT', key, value),
             'kv get (missing)': kv_missing,
             'service register+deregister': self._service_op,
@@ -202,8 +228,41 @@ class _RawClient:
             'session create+destroy': self._session_op,
             'lock acquire+release': self._lock_op,
             self.names.bulk: bulk,
-            self.names.read: lambda: _decode_records(self.json('GET', read)),
+            self.names.read: lambda: decode_records(self.json('GET', read)),
+            self.names.mixed: lambda: decode_base64(self.json('GET', mixed)),
         }
+        for count in THREADS:
+            gang = Gang(self._thread_op, count, max(1, GANG_GETS // count))
+            self._gangs.append(gang)
+            ops[self.names.threaded[count]] = Workload(gang, per_call=gang.threads * gang.each)
+        watches = WatchSet(self._watch, WATCHES, self._wake)
+        ops[self.names.watched] = Workload(
+            get, before=watches.open, after=watches.close, latency=True
+        )
+        return ops
+
+    def _thread_op(self) -> ThreadOp:
+        client = self.for_thread()
+        return client.kv_get(), client.close
+
+    def _watch(self, index: int, stop: threading.Event, ready: Callable[[], None]) -> None:
+        """A watch as a loop of blocking queries, each sending the last X-Consul-Index."""
+        client = self.for_watch()
+        path = '/v1/kv/' + quote(self.names.watched_key(self.name, index))
+        try:
+            at = client.index(path)
+            ready()
+            while not stop.is_set():
+                at = client.index(f'{path}?index={at}&wait={WATCH_WAIT:g}s')
+        finally:
+            if client is not self:
+                client.close()
+
+    def _wake(self) -> None:
+        wake = next(self._wakes)
+        items = {self.names.watched_key(self.name, i): f'wake-{wake}' for i in range(WATCHES)}
+        for body in txn_batches(items):
+            self.json('PUT', '/v1/txn', body)
 
     def _service_op(self) -> None:
         name = f'{self.names.service}-{self.name}'
@@ -230,7 +289,11 @@ class _RawClient:
 
 
 class RequestsClient(_RawClient):
-    """A plain ``requests.Session()``, as most code uses it: defaults, a timeout on each call."""
+    """A plain ``requests.Session()``, as most code uses it: defaults, a timeout on each call.
+
+    Each thread of the threaded workloads has its own Session; the watches
+    share this one (its default pool keeps 10 connections).
+    """
 
     name = 'requests'
 
@@ -242,12 +305,23 @@ class RequestsClient(_RawClient):
         response = self.session.request(method, self.base + path, data=body, timeout=(5.0, 30.0))
         return response.status_code, response.content
 
+    def index(self, path: str) -> int:
+        response = self.session.get(self.base + path, timeout=(5.0, 30.0))
+        return int(response.headers['X-Consul-Index'])
+
+    def for_watch(self) -> _RawClient:
+        return self
+
     def close(self) -> None:
+        super().close()
         self.session.close()
 
 
 class HttpClientClient(_RawClient):
-    """One bare keep-alive ``http.client.HTTPConnection``: the floor of what Python can do."""
+    """One bare keep-alive ``http.client.HTTPConnection``: the floor of what Python can do.
+
+    Each thread, and each watch, has a connection of its own.
+    """
 
     name = 'http.client'
 
@@ -261,5 +335,12 @@ class HttpClientClient(_RawClient):
         response = self.connection.getresponse()
         return response.status, response.read()
 
+    def index(self, path: str) -> int:
+        self.connection.request('GET', path)
+        response = self.connection.getresponse()
+        response.read()
+        return int(response.headers['X-Consul-Index'])
+
     def close(self) -> None:
+        super().close()
         self.connection.close()

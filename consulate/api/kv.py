@@ -16,7 +16,7 @@ the seed API puts on it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api import shapes, txn
@@ -29,6 +29,9 @@ from consulate.api.values import (
     quote_key,
     stored_bytes,
 )
+
+if TYPE_CHECKING:
+    from consulate.adapters import Response
 
 __all__ = ['KV', 'Record']
 
@@ -245,12 +248,7 @@ class KV(Endpoint):
         """
         if separator is not None:
             return self._keys(prefix, separator, index=index, wait=wait, consistency=consistency)
-        return {
-            key: value
-            for key, _flags, value in self._records(
-                prefix, index=index, wait=wait, consistency=consistency
-            )
-        }
+        return self._values(prefix, index=index, wait=wait, consistency=consistency)
 
     def items(
         self,
@@ -260,12 +258,7 @@ class KV(Endpoint):
         consistency: str | None = None,
     ) -> dict[str, Any]:
         """Return every key and its value as a dict (one ``?recurse`` request)."""
-        return {
-            key: value
-            for key, _flags, value in self._records(
-                '', index=index, wait=wait, consistency=consistency
-            )
-        }
+        return self._values('', index=index, wait=wait, consistency=consistency)
 
     def iteritems(self) -> Iterator[tuple[str, Any]]:
         """Iterate over ``(key, value)`` pairs of the whole store."""
@@ -368,14 +361,28 @@ class KV(Endpoint):
         return record
 
     def _records(self, prefix: str, raw: bool = False, **query: Any) -> list[Record]:
-        url = self._url_for_prefix(prefix)
-        response = self._get(url, {'recurse': True}, allow_404=True, **query)
-        if response.status_code == 404:
+        response = self._recurse(prefix, **query)
+        if response is None:
             return []
         decode = stored_bytes if raw else self._decode
         rows = shapes.json_list(response, null=False)
         with self._shaping(response):
             return [(row['Key'], row['Flags'], decode(row['Value'])) for row in rows]
+
+    def _values(self, prefix: str, **query: Any) -> dict[str, Any]:
+        """``{key: decoded value}`` under ``prefix``, built straight from the answer's rows."""
+        response = self._recurse(prefix, **query)
+        if response is None:
+            return {}
+        decode_json = self._context.decode_json
+        with self._shaping(response):
+            return {row['Key']: decode_value(row['Value'], decode_json) for row in response.json()}
+
+    def _recurse(self, prefix: str, **query: Any) -> Response | None:
+        """``GET /v1/kv/:prefix?recurse``; None when nothing is stored under the prefix."""
+        url = self._url_for_prefix(prefix)
+        response = self._get(url, {'recurse': True}, allow_404=True, **query)
+        return None if response.status_code == 404 else response
 
     def _keys(self, prefix: str, separator: str | None = None, **query: Any) -> list[str]:
         params = {'keys': True, 'separator': separator}

@@ -8,11 +8,13 @@ Storing (:func:`encode_value`): ``str`` as UTF-8 text, ``bytes`` as they are,
 
 Reading (:func:`decode_value`): Consul's base64 ``Value`` is decoded, then the
 bytes are "fully decoded if possible": JSON when the text is a JSON object,
-array, number, ``true``, ``false`` or ``null``; else ``str`` for UTF-8 text;
-else the exact ``bytes``. A quoted JSON string (``"abc"``) stays text. Whether
-the text can be JSON is decided by its first byte and, for numbers and the
-three names, a strict match, so plain text, digit-led text (``007``,
-``2024-01-01``, ``1.2.3``) and binary values cost no failed parse.
+array, string, number, ``true``, ``false`` or ``null`` (NaN and Infinity are
+not JSON); else ``str`` for UTF-8 text; else the exact ``bytes``. These are the
+answers of ``json.loads`` tried on every value whose first byte can start
+JSON, without its exceptions: numbers and the three names are matched
+exactly, objects, arrays and strings are parsed only when their last byte
+closes them, so plain text, digit-led text (``007``, ``2024-01-01``,
+``1.2.3``) and binary values cost no failed parse.
 
 Keys (:func:`key_path`, :func:`quote_key`): one leading ``/`` is dropped, empty,
 ``.`` and ``..`` segments and control characters are refused, and the URL form
@@ -34,15 +36,26 @@ __all__ = ['check_flags', 'decode_value', 'encode_value', 'key_path', 'quote_key
 
 #: The characters a key may not hold (Consul refuses or mangles them).
 _CONTROL_CHARS = re.compile('[\x00-\x1f\x7f]')
-#: A JSON number, then only JSON white space: exactly what json.loads accepts.
-_JSON_NUMBER = re.compile(rb'-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?[ \t\n\r]*')
-_INTEGER = re.compile(rb'-?(?:0|[1-9][0-9]*)')
+#: A JSON number (its integer part, fraction, exponent), then only JSON white space:
+#: exactly what json.loads accepts. The grammar never needs to backtrack, so every
+#: quantifier is possessive, which makes text that merely starts with a digit fail fast.
+_JSON_NUMBER = re.compile(rb'(-?+(?:0|[1-9][0-9]*+))(\.[0-9]++)?+([eE][-+]?+[0-9]++)?+[ \t\n\r]*+')
 #: The JSON names, each with what it decodes to.
 _JSON_NAMES = {b'true': True, b'false': False, b'null': None}
 _WHITESPACE = b' \t\n\r'
-_OPEN_CLOSE = {ord('{'): ord('}'), ord('['): ord(']')}
+_OPEN_CLOSE = {ord('{'): ord('}'), ord('['): ord(']'), ord('"'): ord('"')}
 _DIGIT_OR_MINUS = frozenset(b'-0123456789')
 _NAME_START = frozenset(b'tfn')
+#: The first bytes of the JSON texts consulate decodes.
+_JSON_START = _DIGIT_OR_MINUS | _NAME_START | frozenset(_OPEN_CLOSE)
+#: What :func:`_json_value` returns for text that is not JSON.
+_NOT_JSON: Any = object()
+#: Integers of up to this many characters convert under any digit limit Python allows
+#: (sys.set_int_max_str_digits accepts 640 or more); longer ones are left to json.loads.
+_SAFE_DIGITS = 640
+#: Non-ASCII values up to this many bytes are told text or binary without an exception
+#: (on longer binary values, a strict decode that stops at the first invalid byte costs less).
+_SHORT = 64
 
 
 def encode_value(value: Any) -> bytes:
@@ -72,48 +85,89 @@ def decode_value(value: str | None, decode_json: bool = True) -> Any:
     if value is None:
         return None
     data = binascii.a2b_base64(value)  # base64.b64decode without its wrapper's cost
-    if decode_json and data:
-        found, decoded = _json_value(data)
-        if found:
+    if decode_json and data and data[0] in _JSON_START:
+        decoded = _json_value(data)
+        if decoded is not _NOT_JSON:
             return decoded
+    if data.isascii() or len(data) > _SHORT:
+        try:
+            return data.decode('utf-8')
+        except UnicodeDecodeError:  # binary: a strict decode stops at the first invalid byte
+            return data
+    return _short_text_or_bytes(data)
+
+
+def _short_text_or_bytes(data: bytes) -> str | bytes:
+    """A short non-ASCII value as UTF-8 text, or the bytes themselves when it is not UTF-8.
+
+    Decoded with replacement characters and searched for one, which costs
+    less than the exception of a failed strict decode; only a value holding a
+    real U+FFFD is decoded strictly.
+    """
+    text = data.decode('utf-8', 'replace')
+    if '\ufffd' not in text:
+        return text
+    if b'\xef\xbf\xbd' not in data:
+        return data
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError:
         return data
 
 
-def _json_value(data: bytes) -> tuple[bool, Any]:
-    """``(True, value)`` when ``data`` is a JSON text consulate decodes, else ``(False, None)``.
+def _json_value(data: bytes) -> Any:
+    """The value of ``data`` when it is a JSON text consulate decodes, else ``_NOT_JSON``.
 
-    Numbers and names are matched exactly, so most text that merely starts
-    like JSON is told apart without an exception; only objects and arrays
-    whose brackets match are handed to :func:`json.loads`.
+    The same answers as ``json.loads(data)`` (NaN and Infinity refused), found
+    without an exception on the common path: numbers and the three names are
+    matched exactly, and only objects, arrays and strings whose last byte
+    closes them are parsed, by a decoder built once. A NUL second byte is where
+    :func:`json.loads` reads bytes as UTF-16 or UTF-32; such values, and
+    integers longer than Python converts, take :func:`json.loads` itself.
     """
+    if len(data) > 1 and not data[1]:
+        return _loads(data)
     first = data[0]
     if first in _DIGIT_OR_MINUS:
-        if _JSON_NUMBER.fullmatch(data) is None:
-            return False, None
-        text = data.rstrip(_WHITESPACE)
-        if _INTEGER.fullmatch(text):
-            return True, int(text)
-        return True, float(text)
+        number = _JSON_NUMBER.fullmatch(data)
+        if number is None:
+            return _NOT_JSON
+        if number.lastindex != 1:
+            return float(data)  # a fraction or an exponent; float() ignores the white space
+        if number.end(1) > _SAFE_DIGITS:
+            return _loads(data)  # past sys.get_int_max_str_digits(), json refuses it
+        return int(number[1])
     if first in _NAME_START:
         name = data.rstrip(_WHITESPACE)
         if name in _JSON_NAMES:
-            return True, _JSON_NAMES[name]
-        return False, None
+            return _JSON_NAMES[name]
+        return _NOT_JSON
     close = _OPEN_CLOSE.get(first)
-    if close is None or data.rstrip(_WHITESPACE)[-1] != close:
-        return False, None
+    text = data.rstrip(_WHITESPACE)
+    if close is None or len(text) < 2 or text[-1] != close:
+        return _NOT_JSON
     try:
-        return True, json.loads(data, parse_constant=_reject_constant)
+        # What json.loads does with bytes that start with {, [ or " and have no NUL second byte.
+        return _DECODER.decode(data.decode('utf-8', 'surrogatepass'))
     except ValueError:  # UnicodeDecodeError included
-        return False, None
+        return _NOT_JSON
+
+
+def _loads(data: bytes) -> Any:
+    """:func:`json.loads` itself, for the rare values the fast rules leave to it."""
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except ValueError:
+        return _NOT_JSON
 
 
 def _reject_constant(name: str) -> Any:
     """Refuse NaN and Infinity, which are not JSON."""
     raise ValueError(name)
+
+
+#: The JSON decoder of objects and arrays: json.loads with keywords builds one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def stored_bytes(value: str | None) -> bytes:
