@@ -375,8 +375,9 @@ class KV(Endpoint):
         if response is None:
             return {}
         decode_json = self._context.decode_json
+        rows = shapes.json_list(response, null=False)
         with self._shaping(response):
-            return {row['Key']: decode_value(row['Value'], decode_json) for row in response.json()}
+            return {row['Key']: decode_value(row['Value'], decode_json) for row in rows}
 
     def _recurse(self, prefix: str, **query: Any) -> Response | None:
         """``GET /v1/kv/:prefix?recurse``; None when nothing is stored under the prefix."""
