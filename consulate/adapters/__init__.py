@@ -5,7 +5,7 @@
 :mod:`consulate.adapters.request`). It hands each request to the transport of
 the agent's address (:mod:`consulate.adapters.transport` is the seam):
 :class:`~consulate.adapters.http.PooledTransport` normally, pooled
-``http.client`` connections over TCP, TLS or a UNIX socket, and
+keep-alive connections over TCP, TLS or a UNIX socket, and
 :class:`~consulate.adapters.via_requests.RequestsTransport` while an HTTP
 mocking library is active or a proxy is configured.
 

@@ -1,4 +1,4 @@
-"""Turn socket, TLS, http.client, requests and urllib3 failures into consulate exceptions.
+"""Turn socket, TLS, HTTP, requests and urllib3 failures into consulate exceptions.
 
 Every message names the agent's address and the request (``cannot reach
 Consul at 127.0.0.1:1 for GET /v1/kv/: Connection refused``), never the query
@@ -7,7 +7,6 @@ string or a token, and the original exception stays as ``__cause__``.
 
 from __future__ import annotations
 
-import http.client
 import re
 import socket
 import ssl
@@ -16,6 +15,7 @@ import requests
 from urllib3 import exceptions as u3
 
 from consulate import exceptions
+from consulate.adapters.connection import ProtocolError
 
 __all__ = ['display_address', 'requests_error', 'socket_error']
 
@@ -33,7 +33,7 @@ def display_address(origin: str) -> str:
 def socket_error(
     error: BaseException, address: str, method: str, path: str, *, sent: bool
 ) -> exceptions.RequestError:
-    """The consulate exception for a failure of a pooled ``http.client`` connection.
+    """The consulate exception for a failure of a pooled connection (:mod:`consulate.adapters.connection`).
 
     :param sent: whether any of the request may have reached the agent
     """
@@ -47,18 +47,16 @@ def socket_error(
         mapped = exceptions.RequestTimeout(f'timed out {phase} {where} at {address}', sent=sent)
     elif not sent:
         mapped = exceptions.ConnectError(f'cannot reach Consul at {address} for {where}: {reason}')
-    elif isinstance(error, (http.client.HTTPException, OSError)):
+    elif isinstance(error, (ProtocolError, OSError)):
         mapped = exceptions.RequestError(
             f'the connection to {address} broke during {where}: {reason}', sent=True
         )
-    else:  # pragma: no cover - every failure of http.client is one of the above
+    else:  # pragma: no cover - every failure of a connection is one of the above
         mapped = exceptions.RequestError(f'request failed on {where} at {address}: {reason}')
     return mapped
 
 
 def _strerror(error: BaseException) -> str:
-    if isinstance(error, http.client.RemoteDisconnected):
-        return 'the agent closed the connection without answering'
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return str(error) or type(error).__name__

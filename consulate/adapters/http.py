@@ -1,4 +1,4 @@
-"""The transport consulate normally uses: pooled ``http.client`` connections to one agent.
+"""The transport consulate normally uses: pooled keep-alive connections to one agent.
 
 One :class:`PooledTransport` serves one agent address (TCP, TLS or a UNIX
 socket) with two pools of keep-alive connections: one for ordinary requests
@@ -8,43 +8,41 @@ ordinary call waits for. Neither pool blocks: a request that finds no idle
 connection opens one, and a connection over the limit is closed when it is
 given back.
 
-The pools are lock-free (deque operations are atomic), and they are emptied
-in a child process after :func:`os.fork`, so a child never shares a socket
-with its parent. A connection that the agent closed while it was idle is
-noticed before it is reused (it reads as ready), never after a request was
-written to it.
+The pools are lock-free (deque operations are atomic: no thread ever holds
+a lock across a request), and they are emptied in a child process after
+:func:`os.fork`, so a child never shares a socket with its parent. A
+connection that the agent closed while it was idle is noticed before a write
+is sent on it (it reads as ready); a read that meets such a connection is
+sent again on a new one (see :meth:`PooledTransport.send`). The connections
+themselves are :class:`~consulate.adapters.connection.Connection`.
 """
 
 from __future__ import annotations
 
 import collections
-import http.client
 import os
-import select
 import socket
 import ssl
 import weakref
-from collections.abc import Callable, Iterator, Mapping
-from typing import IO, cast
+from collections.abc import Callable, Iterator
 from urllib.parse import unquote
 
 from consulate import exceptions
+from consulate.adapters.connection import Connection, ProtocolError
 from consulate.adapters.errors import display_address, socket_error
 from consulate.adapters.tls import server_host, ssl_context
-from consulate.adapters.transport import RawResponse, WireRequest
+from consulate.adapters.transport import READ_METHODS, RawResponse, WireRequest
 
 __all__ = ['LONG_POLL_POOL_SIZE', 'PooledTransport']
 
 #: Idle connections kept for long polls (blocking queries, watches, streams).
 LONG_POLL_POOL_SIZE = 256
-#: Bytes read at a time from a streamed answer.
-CHUNK_SIZE = 1 << 16
 
-_Connection = http.client.HTTPConnection
+_Pool = collections.deque[Connection]
 
 
 class PooledTransport:
-    """Send requests to one agent over pooled ``http.client`` connections.
+    """Send requests to one agent over pooled keep-alive connections.
 
     :param origin: ``http://host:port``, ``https://host:port`` or ``http+unix://<quoted path>``
     :param pool_size: idle connections kept for ordinary requests
@@ -68,8 +66,8 @@ class PooledTransport:
         self.pool_size = pool_size
         scheme, _, netloc = origin.partition('://')
         self._connect = self._connector(scheme, netloc, verify, ca_bundle, cert, tls_server_name)
-        self._idle: collections.deque[_Connection] = collections.deque()
-        self._idle_long: collections.deque[_Connection] = collections.deque()
+        self._idle: _Pool = collections.deque()
+        self._idle_long: _Pool = collections.deque()
         _TRANSPORTS.add(self)
 
     def __repr__(self) -> str:
@@ -85,62 +83,94 @@ class PooledTransport:
                     break
 
     def send(self, request: WireRequest) -> RawResponse:
-        """Send ``request`` on an idle connection (or a new one) and read the answer."""
-        idle, limit = (
-            (self._idle_long, LONG_POLL_POOL_SIZE)
-            if request.long_poll
-            else (self._idle, self.pool_size)
-        )
-        connect_timeout, read_timeout = request.timeout
-        try:
-            connection = self._checkout(idle, connect_timeout)
-            if connection.sock is None:
-                connection.connect()
-            connection.sock.settimeout(read_timeout)
-        except (OSError, http.client.HTTPException) as error:
-            raise socket_error(
-                error, self.address, request.method, request.path, sent=False
-            ) from error
-        try:
-            _write(connection, request)
-        except ValueError as error:  # a header or the path holds what HTTP cannot carry
-            connection.close()
-            raise exceptions.ValidationError(
-                f'cannot send {request.method} {request.path}: {error}'
-            ) from error
-        except (OSError, http.client.HTTPException) as error:
-            connection.close()
-            raise socket_error(
-                error, self.address, request.method, request.path, sent=True
-            ) from error
-        try:
-            answer = connection.getresponse()
-            if request.stream and answer.status < 400:
-                return _streamed(answer, connection, idle, limit, self.address, request)
-            content = answer.read()
-        except (OSError, http.client.HTTPException) as error:
-            connection.close()
-            raise socket_error(
-                error, self.address, request.method, request.path, sent=True
-            ) from error
-        if answer.will_close:
-            connection.close()
-        else:
-            _give_back(connection, idle, limit)
-        return RawResponse(answer.status, _headers(answer), content)
+        """Send ``request`` on an idle connection (or a new one) and read the answer.
 
-    def _checkout(
-        self, idle: collections.deque[_Connection], connect_timeout: float
-    ) -> _Connection:
-        """An idle connection the agent has not closed, or a new unconnected one."""
+        A read that fails on a reused connection before any of its answer
+        arrived is sent once more on a new connection: the agent closed the
+        idle connection (a restart, an idle timeout) as the request went out.
+        A write is never sent twice; before a write, an idle connection is
+        checked for having been closed, and replaced.
+        """
+        idle = self._idle_long if request.long_poll else self._idle
+        connection, reused = self._checkout(idle, request)
+        while True:
+            try:
+                raw = connection.send(request)
+            except ValueError as error:  # a header or the path holds what HTTP cannot carry
+                connection.close()
+                raise exceptions.ValidationError(
+                    f'cannot send {request.method} {request.path}: {error}'
+                ) from error
+            except (OSError, ProtocolError) as error:
+                connection.close()
+                if reused and _stale(connection, error, request.method):
+                    connection, reused = self._open(request), False
+                    continue
+                raise socket_error(
+                    error, self.address, request.method, request.path, sent=connection.sent
+                ) from error
+            break
+        if raw.chunks is not None:
+            return self._streamed(raw, connection, idle, request)
+        self._release(connection, idle)
+        return raw
+
+    def _checkout(self, idle: _Pool, request: WireRequest) -> tuple[Connection, bool]:
+        """An idle connection and True, or a new one and False.
+
+        Before a write, an idle connection the agent has closed is noticed and
+        replaced; a read finds out when it is sent (see :meth:`send`), which
+        spares every read a system call.
+        """
+        check = request.method not in READ_METHODS
         while True:
             try:
                 connection = idle.pop()
             except IndexError:
-                return self._connect(connect_timeout)
-            if not _dropped(connection):
-                return connection
+                return self._open(request), False
+            if not (check and connection.dropped()):
+                return connection, True
             connection.close()
+
+    def _open(self, request: WireRequest) -> Connection:
+        """A new connection to the agent.
+
+        :raises consulate.exceptions.RequestError: it cannot be made (``sent`` is False)
+        """
+        try:
+            return self._connect(request.timeout[0])
+        except OSError as error:  # ssl.SSLError, timeouts and refusals are OSErrors
+            raise socket_error(
+                error, self.address, request.method, request.path, sent=False
+            ) from error
+
+    def _release(self, connection: Connection, idle: _Pool) -> None:
+        """Keep a connection whose answer was read whole, up to the pool's size; close the rest."""
+        limit = LONG_POLL_POOL_SIZE if idle is self._idle_long else self.pool_size
+        if connection.reusable and len(idle) < limit:
+            idle.append(connection)
+        else:
+            connection.close()
+
+    def _streamed(
+        self, raw: RawResponse, connection: Connection, idle: _Pool, request: WireRequest
+    ) -> RawResponse:
+        """A streamed answer whose failures are consulate's, and whose end gives the connection back."""
+        chunks = raw.chunks
+        assert chunks is not None
+
+        def mapped() -> Iterator[bytes]:
+            try:
+                yield from chunks
+            except (OSError, ProtocolError) as error:
+                connection.close()
+                raise socket_error(
+                    error, self.address, request.method, request.path, sent=True
+                ) from error
+
+        return RawResponse(
+            raw.status, raw.headers, b'', mapped(), lambda: self._release(connection, idle)
+        )
 
     def _forget(self) -> None:
         """Drop (without closing) every pooled connection: they belong to the parent process."""
@@ -155,17 +185,17 @@ class PooledTransport:
         ca_bundle: str | None,
         cert: str | tuple[str, str] | None,
         tls_server_name: str | None,
-    ) -> Callable[[float], _Connection]:
-        """A function making an unconnected connection to the agent, by scheme."""
+    ) -> Callable[[float], Connection]:
+        """A function opening a connection to the agent within a connect timeout, by scheme."""
         if scheme == 'http+unix':
             path = unquote(netloc)
-            return lambda timeout: _UnixConnection(path, timeout)
+            return lambda timeout: Connection(_unix_socket(path, timeout), 'localhost')
         host, port = _split_netloc(netloc, 443 if scheme == 'https' else 80)
         if scheme == 'http':
-            return lambda timeout: http.client.HTTPConnection(host, port, timeout=timeout)
+            return lambda timeout: Connection(_tcp_socket(host, port, timeout), netloc)
         contexts: list[ssl.SSLContext] = []  # built on the first connection, then kept
 
-        def tls(timeout: float) -> _Connection:
+        def tls(timeout: float) -> Connection:
             if not contexts:
                 try:
                     contexts.append(ssl_context(verify, ca_bundle, cert))
@@ -174,133 +204,46 @@ class PooledTransport:
                         f'the TLS settings for {scheme}://{netloc} cannot be used: {error}'
                     ) from error
             name = server_host(tls_server_name) if tls_server_name else host
-            return _TLSConnection(host, port, timeout, contexts[0], name)
+            sock = _tcp_socket(host, port, timeout)
+            try:
+                return Connection(contexts[0].wrap_socket(sock, server_hostname=name), netloc)
+            except BaseException:
+                sock.close()
+                raise
 
         return tls
 
 
-class _TLSConnection(http.client.HTTPConnection):
-    """HTTPS with a given SSL context and certificate name (``tls_server_name``)."""
-
-    def __init__(
-        self, host: str, port: int, timeout: float, context: ssl.SSLContext, server_name: str
-    ) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._context = context
-        self._server_name = server_name
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name)
+def _tcp_socket(host: str, port: int, timeout: float) -> socket.socket:
+    sock = socket.create_connection((host, port), timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    """HTTP over a UNIX domain socket."""
-
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__('localhost', timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(self.timeout)
-            sock.connect(self._path)
-        except OSError as error:
-            sock.close()
-            if isinstance(error, FileNotFoundError):
-                raise FileNotFoundError(error.errno, f'no socket at {self._path}') from error
-            raise
-        self.sock = sock
-
-
-def _write(connection: _Connection, request: WireRequest) -> None:
-    """Write the request line, the headers and the body."""
-    connection.putrequest(request.method, request.target)  # adds Host and Accept-Encoding: identity
-    for name, value in request.headers.items():
-        connection.putheader(name, value)
-    body = request.body
-    if body is None:
-        if request.method in ('PUT', 'POST'):
-            connection.putheader('Content-Length', '0')
-        connection.endheaders()
-    elif isinstance(body, bytes):
-        connection.putheader('Content-Length', str(len(body)))
-        connection.endheaders(body)
-    else:
-        length = _remaining_length(body)
-        if length is None:
-            connection.putheader('Transfer-Encoding', 'chunked')
-            connection.endheaders(body, encode_chunked=True)
-        else:
-            connection.putheader('Content-Length', str(length))
-            connection.endheaders(body)
-
-
-def _remaining_length(body: IO[bytes]) -> int | None:
-    """How many bytes a file body has left, when that can be known."""
+def _unix_socket(path: str, timeout: float) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        return os.fstat(body.fileno()).st_size - body.tell()
-    except (AttributeError, OSError, ValueError):
-        return None
+        sock.settimeout(timeout)
+        sock.connect(path)
+    except OSError as error:
+        sock.close()
+        if isinstance(error, FileNotFoundError):
+            raise FileNotFoundError(error.errno, f'no socket at {path}') from error
+        raise
+    return sock
 
 
-def _streamed(
-    answer: http.client.HTTPResponse,
-    connection: _Connection,
-    idle: collections.deque[_Connection],
-    limit: int,
-    address: str,
-    request: WireRequest,
-) -> RawResponse:
-    """A streamed answer: its chunks, and a closer that gives the connection back when it was read whole."""
-    finished = [False]
+def _stale(connection: Connection, error: BaseException, method: str) -> bool:
+    """Whether a failed request met a connection the agent had closed, and may be sent again.
 
-    def chunks() -> Iterator[bytes]:
-        while True:
-            try:
-                chunk = answer.read1(CHUNK_SIZE)
-            except (OSError, http.client.HTTPException) as error:
-                raise socket_error(
-                    error, address, request.method, request.path, sent=True
-                ) from error
-            if not chunk:
-                finished[0] = True
-                return
-            yield chunk
-
-    def closer() -> None:
-        if finished[0] and not answer.will_close:
-            _give_back(connection, idle, limit)
-        else:
-            connection.close()
-
-    return RawResponse(answer.status, _headers(answer), b'', chunks(), closer)
-
-
-def _headers(answer: http.client.HTTPResponse) -> Mapping[str, str]:
-    """The answer's headers: an :class:`email.message.Message`, read as a case-insensitive mapping."""
-    return cast('Mapping[str, str]', answer.headers)
-
-
-def _give_back(connection: _Connection, idle: collections.deque[_Connection], limit: int) -> None:
-    if len(idle) < limit:
-        idle.append(connection)
-    else:
-        connection.close()
-
-
-def _dropped(connection: _Connection) -> bool:
-    """Whether an idle connection was closed by the agent (it reads as ready, or is gone)."""
-    sock = connection.sock
-    if sock is None:
-        return False  # never connected: connect() makes it
-    try:
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
-    except (OSError, ValueError):
-        return True
+    Only a read is sent again, and only when nothing of its answer arrived and
+    it did not time out (a timeout is the agent being slow, not gone).
+    """
+    return (
+        method in READ_METHODS
+        and not connection.answered
+        and not isinstance(error, (TimeoutError, ProtocolError))
+    )
 
 
 def _split_netloc(netloc: str, default_port: int) -> tuple[str, int]:

@@ -22,7 +22,7 @@ from consulate import exceptions
 from consulate._version import __version__
 from consulate.adapters.http import PooledTransport
 from consulate.adapters.response import Response
-from consulate.adapters.transport import RawResponse, Transport, WireRequest
+from consulate.adapters.transport import READ_METHODS, RawResponse, Transport, WireRequest
 from consulate.adapters.via_requests import RequestsTransport, mocked
 from consulate.adapters.wire import encode_query, merge_headers, redact_path, split_uri
 from consulate.config import DEFAULT_TIMEOUT, Config, Timeout, proxies_for
@@ -45,9 +45,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 504})
 
 #: The longest pause between two retries, in seconds.
 MAX_BACKOFF = 5.0
-
-#: Methods that change nothing: only these are retried after they may have been sent.
-READ_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS'})
 
 _USER_AGENT = f'consulate/{__version__}'
 

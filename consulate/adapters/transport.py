@@ -4,7 +4,7 @@ A transport sends one :class:`WireRequest` and returns a :class:`RawResponse`;
 it knows sockets, TLS and connection pools, and nothing about Consul, tokens,
 retries or statuses. consulate's own transports are in
 :mod:`consulate.adapters.http` (HTTP, HTTPS and UNIX sockets over pooled
-``http.client`` connections) and :mod:`consulate.adapters.via_requests`
+keep-alive connections) and :mod:`consulate.adapters.via_requests`
 (through a :class:`requests.Session`, when an HTTP mocking library is active
 or a proxy is configured). A test double is any object with ``send`` and
 ``close``::
@@ -27,9 +27,66 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Protocol
+from typing import IO, Protocol, TypeVar, overload
 
-__all__ = ['RawResponse', 'Transport', 'WireRequest']
+__all__ = ['READ_METHODS', 'Headers', 'RawResponse', 'Transport', 'WireRequest']
+
+#: Methods that change nothing: only these are sent again after they may have been sent.
+READ_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS'})
+
+_T = TypeVar('_T')
+
+
+class Headers(Mapping[str, str]):
+    """An answer's headers: a read-only mapping whose names match in any case.
+
+    A header sent more than once reads as its values joined with ``', '``.
+    Iteration gives the names as the agent wrote them.
+    """
+
+    __slots__ = ('_names', '_values')
+
+    def __init__(self, pairs: Mapping[str, str] | None = None) -> None:
+        self._values: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        for name, value in (pairs or {}).items():
+            self._add(name, value)
+
+    def _add(self, name: str, value: str) -> None:
+        lowered = name.lower()
+        if lowered in self._values:
+            self._values[lowered] += ', ' + value
+        else:
+            self._values[lowered] = value
+            self._names[lowered] = name
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name.lower()]
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+
+    @overload
+    def get(self, name: str, default: str, /) -> str: ...
+
+    @overload
+    def get(self, name: str, default: _T, /) -> str | _T: ...
+
+    def get(self, name: str, default: object = None, /) -> object:
+        """The header's value, or ``default``."""
+        return self._values.get(name.lower(), default)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names.values())
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f'Headers({dict(self.items())!r})'
 
 
 @dataclass(slots=True)

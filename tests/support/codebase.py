@@ -37,8 +37,11 @@ __all__ = [
 HTTP_LIBRARIES = ('requests', 'requests_unixsocket', 'urllib3')
 
 #: The methods that write a request with requests (Session.request/send, an
-#: adapter's send) or http.client (HTTPConnection.request/putrequest/endheaders).
-WIRE_METHODS = frozenset({'request', 'send', 'putrequest', 'endheaders'})
+#: adapter's send), http.client (HTTPConnection.request/putrequest/endheaders)
+#: or a socket (send/sendall).
+WIRE_METHODS = frozenset({'request', 'send', 'sendall', 'putrequest', 'endheaders'})
+#: The standard modules that give a module sockets to write on.
+SOCKET_MODULES = frozenset({'http.client', 'socket', 'ssl'})
 
 #: requests' module-level functions that send a request.
 REQUESTS_API = frozenset({'request', 'get', 'options', 'head', 'post', 'put', 'patch', 'delete'})
@@ -348,9 +351,9 @@ def _calls(module: Module, chosen: Callable[[ast.Call], bool]) -> list[Send]:
 
 
 def _speaks_http(module: Module) -> bool:
-    """Whether ``module`` imports requests, requests-unixsocket, urllib3 or http.client."""
+    """Whether ``module`` imports requests, requests-unixsocket, urllib3, http.client, socket or ssl."""
     for imported in imports(module, type_checking=True):
-        if imported.target.split('.')[0] in HTTP_LIBRARIES or imported.target == 'http.client':
+        if imported.target.split('.')[0] in HTTP_LIBRARIES or imported.target in SOCKET_MODULES:
             return True
         if imported.target == 'http' and 'client' in imported.names:
             return True
@@ -366,11 +369,12 @@ def sends(module: Module) -> list[Send]:
        managers, ``urllib.request.urlopen``), anywhere;
     2. ``requests.get/post/put/delete/head/options/patch/request(...)``
        (also through ``requests.api`` or ``from requests import get``), anywhere;
-    3. in a module that imports requests, urllib3, requests-unixsocket or
-       http.client (only such a module can hold a Session, a pool, a transport
-       adapter or an HTTP connection), a call of a method named ``request``,
-       ``send``, ``putrequest`` or ``endheaders`` on anything but ``self`` or
-       ``cls`` (``session.send(...)``, ``connection.putrequest(...)``); a call
+    3. in a module that imports requests, urllib3, requests-unixsocket,
+       http.client, socket or ssl (only such a module can hold a Session, a
+       pool, a transport adapter, an HTTP connection or a socket), a call of a
+       method named ``request``, ``send``, ``sendall``, ``putrequest`` or
+       ``endheaders`` on anything but ``self`` or ``cls``
+       (``session.send(...)``, ``self.sock.sendall(...)``); a call
        on ``self`` is the module's own code calling its own public path
        (``Request.get`` calling ``self.request``).
     """

@@ -167,11 +167,12 @@ def test_exactly_one_function_sends_requests() -> None:
        managers, ``urllib.request.urlopen``), anywhere;
     2. ``requests.get/post/put/delete/head/options/patch/request(...)``
        (also through ``requests.api`` or ``from requests import get``), anywhere;
-    3. in a module that imports requests, urllib3, requests-unixsocket or
-       http.client (only such a module can hold a Session, a pool, a transport
-       adapter or a connection), a call of a method named ``request``,
-       ``send``, ``putrequest`` or ``endheaders`` on anything but ``self`` or
-       ``cls`` (``self.session.request(...)``, ``connection.putrequest(...)``).
+    3. in a module that imports requests, urllib3, requests-unixsocket,
+       http.client, socket or ssl (only such a module can hold a Session, a
+       pool, a transport adapter, a connection or a socket), a call of a
+       method named ``request``, ``send``, ``sendall``, ``putrequest`` or
+       ``endheaders`` on anything but ``self`` or ``cls``
+       (``self.session.request(...)``, ``self.sock.sendall(...)``).
        A call on ``self`` is the module's own code calling its own public
        path (``Request.get`` calling ``self.request``), which is allowed.
 
@@ -354,6 +355,12 @@ BROKEN = {
             adapter.request('GET', '/v1/health')  # an adapter, from a module without HTTP: fine
             return get('http://x')
     """,
+    'api/ping.py': """
+        import socket
+
+        def ping(sock: socket.socket):
+            sock.sendall(b'GET /v1/status/leader HTTP/1.1\\r\\n\\r\\n')  # a socket: a way out
+    """,
     'api/long.py': 'x = 1\n' * 401,
     'api/long_with_reason.py': '"""Long: one table that reads best whole, past 400\n lines."""\n'
     + 'x = 1\n' * 401,
@@ -409,11 +416,13 @@ def test_the_send_rule_finds_each_way_to_the_network(broken: dict[str, codebase.
         'pkg/wire.py:Wire.stream',
         'pkg/wire.py:Wire.dispatch',
         'pkg/api/health.py:check',
+        'pkg/api/ping.py:ping',
     }
     assert '  pkg/wire.py:16: self.transport.send(...) in Wire.dispatch' in listing
     assert '  pkg/wire.py:10: self.pool.urlopen(...) in Wire.request' in listing
     assert '  pkg/wire.py:13: self.session.request(...) in Wire.stream' in listing
     assert '  pkg/api/health.py:7: get(...) in check' in listing
+    assert '  pkg/api/ping.py:5: sock.sendall(...) in ping' in listing
 
 
 def test_the_size_rule_accepts_a_reason_in_the_docstring(
