@@ -232,6 +232,6 @@ def notes(results: Results) -> list[str]:
         lines.append(
             f'  urllib3 logged "connection pool is full, discarding connection" {discarded} times'
             ' (the requests baseline: its watches share one Session, whose pool keeps 10;'
-            ' consulate sends through http.client, not urllib3)'
+            ' consulate sends through its own connections, not urllib3)'
         )
     return lines

@@ -375,7 +375,7 @@ class KV(Endpoint):
         if response is None:
             return {}
         decode_json = self._context.decode_json
-        rows = shapes.json_list(response, null=False)
+        rows = shapes.json_list(response, None, null=False)  # each row is checked as it is read
         with self._shaping(response):
             return {row['Key']: decode_value(row['Value'], decode_json) for row in rows}
 

@@ -147,10 +147,13 @@ def _json_value(data: bytes) -> Any:
     if close is None or len(text) < 2 or text[-1] != close:
         return _NOT_JSON
     try:
-        # What json.loads does with bytes that start with {, [ or " and have no NUL second byte.
-        return _DECODER.decode(data.decode('utf-8', 'surrogatepass'))
-    except ValueError:  # UnicodeDecodeError included
+        # What json.loads does with bytes that start with {, [ or " and have no NUL second
+        # byte, less its Python wrappers: the scanner reads one value, which must end the text.
+        string = text.decode('utf-8', 'surrogatepass')
+        decoded, end = _SCAN(string, 0)
+    except (ValueError, StopIteration):  # UnicodeDecodeError included
         return _NOT_JSON
+    return decoded if end == len(string) else _NOT_JSON
 
 
 def _loads(data: bytes) -> Any:
@@ -166,8 +169,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
-#: The JSON decoder of objects and arrays: json.loads with keywords builds one per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+#: The scanner of JSON objects, arrays and strings, built once (json.loads with keywords
+#: builds a decoder per call): ``_SCAN(text, 0)`` is ``(value, end)``, or raises
+#: StopIteration or ValueError.
+_SCAN = json.JSONDecoder(parse_constant=_reject_constant).scan_once
 
 
 def stored_bytes(value: str | None) -> bytes:

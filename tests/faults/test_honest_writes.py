@@ -5,7 +5,9 @@ received (after passing it on to the agent, or not), or answers writes with
 an HTML page of its own. A write then raises a
 :class:`~consulate.exceptions.RequestError` whose ``maybe_applied`` is True,
 and the proxy counts that it was sent once, whatever ``retries`` says; a read
-whose connection broke is sent again when retries are on.
+whose connection broke is sent again when retries are on, and once, whatever
+``retries`` says, when it broke on a kept-alive connection before any of its
+answer arrived (the agent closed that connection).
 """
 
 from __future__ import annotations
@@ -98,6 +100,61 @@ def test_a_read_whose_connection_drops_is_sent_again_with_retries(
         with pytest.raises(exceptions.RequestError) as caught:
             through(proxy).kv[key]  # retries are off by default
     assert caught.value.sent and not caught.value.maybe_applied  # a read applies nothing
+
+
+def nth(
+    number: int, canned: Canned, match: Callable[[Seen], bool]
+) -> Callable[[Seen], Canned | None]:
+    """Answer the ``number``-th request that ``match`` (counting from 1) with ``canned``."""
+    count = [0]
+
+    def answer(seen: Seen) -> Canned | None:
+        if match(seen):
+            count[0] += 1
+            if count[0] == number:
+                return canned
+        return None
+
+    return answer
+
+
+def test_a_read_on_a_kept_connection_that_closes_is_sent_again_on_a_new_one(
+    consul_agent: ConsulAgent, direct: consulate.Consul, prefix: str
+) -> None:
+    """What an agent restart does to a pooled connection: the next read goes once more, elsewhere.
+
+    Retries are off: this is not a retry of a failed read, but of a request
+    that met a keep-alive connection the agent had closed.
+    """
+    key = f'{prefix}/kept'
+    direct.kv[key] = 'stored'
+    reads = is_method('GET', '/v1/kv/')
+    with RecordingProxy(consul_agent.http_addr, answer=nth(2, Canned(drop=True), reads)) as proxy:
+        consul = through(proxy)
+        assert consul.kv[key] == 'stored'
+        assert consul.kv[key] == 'stored'
+    ports = [seen.peer for seen in sent(proxy, reads)]
+    assert len(ports) == 3
+    assert ports[0] == ports[1] != ports[2]  # dropped on the kept connection, answered on a new one
+
+
+def test_a_write_on_a_kept_connection_that_closes_is_not_sent_again(
+    consul_agent: ConsulAgent, direct: consulate.Consul, prefix: str
+) -> None:
+    key = f'{prefix}/kept-write'
+    drop = nth(1, Canned(drop=True, forward=True), is_method('PUT', '/v1/kv/'))
+    with RecordingProxy(consul_agent.http_addr, answer=drop) as proxy:
+        consul = through(proxy, retries=3)
+        assert consul.kv.get(key) is None  # a connection to keep
+        with pytest.raises(exceptions.RequestError) as caught:
+            consul.kv[key] = 'once'
+    assert caught.value.maybe_applied
+    puts = sent(proxy, is_method('PUT', '/v1/kv/'))
+    assert len(puts) == 1
+    assert (
+        puts[0].peer == sent(proxy, is_method('GET', '/v1/kv/'))[0].peer
+    )  # on the kept connection
+    assert direct.kv[key] == 'once'
 
 
 def session_names(consul: consulate.Consul, name: str) -> int:
