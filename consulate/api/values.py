@@ -27,6 +27,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -172,7 +173,9 @@ def _reject_constant(name: str) -> Any:
 #: The scanner of JSON objects, arrays and strings, built once (json.loads with keywords
 #: builds a decoder per call): ``_SCAN(text, 0)`` is ``(value, end)``, or raises
 #: StopIteration or ValueError.
-_SCAN = json.JSONDecoder(parse_constant=_reject_constant).scan_once
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(
+    parse_constant=_reject_constant
+).scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in the stubs
 
 
 def stored_bytes(value: str | None) -> bytes:
