@@ -17,8 +17,8 @@ release hands the interpreter to another thread.
 * On TCP and UNIX sockets the timeouts are the kernel's (``SO_RCVTIMEO``,
   ``SO_SNDTIMEO``) on a blocking socket, set again only when they change;
   a Python socket timeout costs a ``poll`` before every read and write.
-  TLS sockets keep Python's timeouts (OpenSSL retries a read the kernel
-  timed out).
+  TLS sockets (OpenSSL retries a read the kernel timed out) and systems
+  other than POSIX keep Python's timeouts.
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ class Connection:
         self._buffer = b''
         self._pos = 0
         self._timeout: float | None = sock.gettimeout()
-        self._kernel = not isinstance(sock, ssl.SSLSocket) and hasattr(socket, 'SO_RCVTIMEO')
+        # The kernel's timeouts take a struct timeval on POSIX systems (Windows wants
+        # milliseconds); OpenSSL would retry a TLS read that the kernel timed out.
+        self._kernel = os.name == 'posix' and not isinstance(sock, ssl.SSLSocket)
         if self._kernel:
             sock.settimeout(None)  # blocking: the kernel times each read and write out
             self._timeout = None
