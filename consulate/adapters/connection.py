@@ -47,6 +47,8 @@ MAX_HEAD = 1 << 16
 _BAD_TARGET = re.compile(r'[\x00-\x20\x7f]')
 _BAD_HEADER = re.compile(r'[\r\n\x00]')
 _BAD_NAME = re.compile(r'[^!#$%&\'*+\-.^_`|~0-9A-Za-z]')
+#: The longest kernel timeout set, in seconds.
+_LONGEST = 365 * 24 * 3600.0
 #: Statuses whose answers never have a body.
 _NO_BODY = frozenset({204, 304})
 
@@ -116,9 +118,9 @@ class Connection:
     def send(self, request: WireRequest) -> RawResponse:
         """Write ``request`` and read its answer (whole, or its head only with ``stream``).
 
-        A streamed answer's :meth:`~RawResponse.close` closes this connection
-        unless the body was read to its end; the caller decides, with
-        :attr:`reusable`, whether to keep it.
+        A streamed answer's :meth:`~RawResponse.close` closes this connection;
+        a pool replaces that closer, and keeps the connection when
+        :attr:`reusable` says the body was read to its end.
 
         :raises ValueError: the request holds what HTTP cannot carry (nothing was sent)
         :raises OSError: the socket failed or timed out (:exc:`TimeoutError`)
@@ -154,9 +156,10 @@ class Connection:
         if seconds == self._timeout:
             return
         if self._kernel:
-            seconds = max(seconds, 0.001)  # 0 would mean "never" to the kernel
-            whole = int(seconds)
-            value = struct.pack('ll', whole, int((seconds - whole) * 1_000_000))
+            # 0 would mean "never" to the kernel; a year is as good as forever.
+            bounded = min(max(seconds, 0.001), _LONGEST)
+            whole = int(bounded)
+            value = struct.pack('ll', whole, int((bounded - whole) * 1_000_000))
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
         else:

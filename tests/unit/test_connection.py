@@ -289,6 +289,14 @@ def test_a_silent_peer_times_out(pair: tuple[Connection, Peer], timeout: float) 
     assert time.monotonic() - started < timeout + 1.0
 
 
+def test_a_timeout_beyond_what_the_kernel_takes_means_no_timeout(
+    pair: tuple[Connection, Peer],
+) -> None:
+    connection, peer = pair
+    peer.answer([OK_HEAD + b'Content-Length: 1\r\n\r\n1'])
+    assert connection.send(request(timeout=float('inf'))).content == b'1'
+
+
 def test_the_timeout_changes_with_each_request(pair: tuple[Connection, Peer]) -> None:
     connection, peer = pair
     peer.answer([OK_HEAD + b'Content-Length: 1\r\n\r\n1'])
