@@ -127,9 +127,10 @@ class Connection:
         :raises ProtocolError: the answer is not HTTP
         """
         self.sent = self.answered = self.reusable = False
-        head = _head(request, self.host)
-        self._set_timeout(request.timeout[1])
         body = request.body
+        length = _body_length(request.method, body)
+        head = _head(request, self.host, length)
+        self._set_timeout(request.timeout[1])
         self.sent = True
         if body is None:
             self._write(head)
@@ -141,9 +142,8 @@ class Connection:
                 self._write(body)
         else:
             self._write(head)
-            self._write_file(body, chunked=_remaining_length(body) is None)
-        status, headers, framing = self._read_head(request.method)
-        keep = framing is not None and not _closing(headers)
+            self._write_file(body, chunked=length is None)
+        status, headers, framing, keep = self._read_head(request.method)
         if request.stream and status < 400:
             return RawResponse(status, headers, b'', self._pieces(framing, keep), self.close)
         content = self._read_body(framing, keep)
@@ -199,8 +199,8 @@ class Connection:
         self._buffer = self._buffer[self._pos :] + data if self._pos < len(self._buffer) else data
         self._pos = 0
 
-    def _read_head(self, method: str) -> tuple[int, Headers, int | None]:
-        """The status, the headers and the body's framing of the next final answer.
+    def _read_head(self, method: str) -> tuple[int, Headers, int | None, bool]:
+        """The status, the headers, the body's framing and whether the agent keeps the connection.
 
         The framing is the body's length, -1 for chunked, None for "until the
         connection closes". Interim answers (100 Continue) are skipped.
@@ -217,15 +217,13 @@ class Connection:
             status, version = _status(lines[0])
             if 100 <= status < 200:
                 continue
-            headers = Headers()
-            for line in lines[1:]:
-                name, colon, value = line.partition(':')
-                if not colon:
-                    raise ProtocolError(f'a header line without a colon: {line[:40]!r}')
-                headers._add(name.strip(), value.strip())
-            if version == 'HTTP/1.0' and 'keep-alive' not in headers.get('Connection', '').lower():
-                headers._add('Connection', 'close')
-            return status, headers, _framing(method, status, headers)
+            headers = Headers(_header(line) for line in lines[1:])
+            framing = _framing(method, status, headers)
+            connection = headers.get('Connection', '').lower()
+            keeps = (
+                'keep-alive' in connection if version == 'HTTP/1.0' else 'close' not in connection
+            )
+            return status, headers, framing, keeps and framing is not None
 
     def _read_body(self, framing: int | None, keep: bool) -> bytes:
         if framing is not None and 0 <= framing <= len(self._buffer) - self._pos:
@@ -297,8 +295,18 @@ class Connection:
                 raise ProtocolError('a chunk does not end with CRLF')
 
 
-def _head(request: WireRequest, host: str) -> bytes:
-    """The request line and headers, encoded.
+def _body_length(method: str, body: bytes | IO[bytes] | None) -> int | None:
+    """The body's ``Content-Length``: None for a file of unknown length (sent chunked) and
+    for no body at all, except that a PUT or POST without one says 0."""
+    if body is None:
+        return 0 if method in ('PUT', 'POST') else None
+    if isinstance(body, bytes):
+        return len(body)
+    return _remaining_length(body)
+
+
+def _head(request: WireRequest, host: str, length: int | None) -> bytes:
+    """The request line and headers, encoded; ``length`` as :func:`_body_length` gives it.
 
     :raises ValueError: the target or a header holds what HTTP cannot carry
     """
@@ -310,17 +318,10 @@ def _head(request: WireRequest, host: str) -> bytes:
         if _BAD_NAME.search(name) or _BAD_HEADER.search(value):
             raise ValueError(f'the {name!r} header holds a character HTTP cannot send')
         lines.append(f'{name}: {value}')
-    body = request.body
-    if body is None:
-        if request.method in ('PUT', 'POST'):
-            lines.append('Content-Length: 0')
-    elif isinstance(body, bytes):
-        lines.append(f'Content-Length: {len(body)}')
-    else:
-        length = _remaining_length(body)
-        lines.append(
-            'Transfer-Encoding: chunked' if length is None else f'Content-Length: {length}'
-        )
+    if length is not None:
+        lines.append(f'Content-Length: {length}')
+    elif request.body is not None:
+        lines.append('Transfer-Encoding: chunked')
     lines.append('\r\n')
     return '\r\n'.join(lines).encode('latin-1')
 
@@ -356,5 +357,9 @@ def _framing(method: str, status: int, headers: Headers) -> int | None:
     return int(length)
 
 
-def _closing(headers: Headers) -> bool:
-    return 'close' in headers.get('Connection', '').lower()
+def _header(line: str) -> tuple[str, str]:
+    """``Name: value`` -> ``('Name', 'value')``."""
+    name, colon, value = line.partition(':')
+    if not colon:
+        raise ProtocolError(f'a header line without a colon: {line[:40]!r}')
+    return name.strip(), value.strip()

@@ -25,7 +25,7 @@ reached the agent: the request path retries only those (and reads).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Protocol, TypeVar, overload
 
@@ -42,23 +42,22 @@ class Headers(Mapping[str, str]):
 
     A header sent more than once reads as its values joined with ``', '``.
     Iteration gives the names as the agent wrote them.
+
+    :param pairs: ``(name, value)`` in the order the agent sent them
     """
 
     __slots__ = ('_names', '_values')
 
-    def __init__(self, pairs: Mapping[str, str] | None = None) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         self._values: dict[str, str] = {}
         self._names: dict[str, str] = {}
-        for name, value in (pairs or {}).items():
-            self._add(name, value)
-
-    def _add(self, name: str, value: str) -> None:
-        lowered = name.lower()
-        if lowered in self._values:
-            self._values[lowered] += ', ' + value
-        else:
-            self._values[lowered] = value
-            self._names[lowered] = name
+        for name, value in pairs:
+            lowered = name.lower()
+            if lowered in self._values:
+                self._values[lowered] += ', ' + value
+            else:
+                self._values[lowered] = value
+                self._names[lowered] = name
 
     def __getitem__(self, name: str) -> str:
         return self._values[name.lower()]

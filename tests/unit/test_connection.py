@@ -217,8 +217,9 @@ def test_answers_without_a_body(pair: tuple[Connection, Peer], method: str, stat
 
 
 def test_headers_match_in_any_case_and_keep_their_names() -> None:
-    headers = Headers({'X-Consul-Index': '7', 'Content-Type': 'application/json'})
-    headers._add('x-consul-index', '8')
+    headers = Headers(
+        [('X-Consul-Index', '7'), ('Content-Type', 'application/json'), ('x-consul-index', '8')]
+    )
     assert headers['x-consul-INDEX'] == '7, 8'
     assert headers.get('CONTENT-TYPE') == 'application/json'
     assert headers.get('Missing') is None and headers.get('Missing', '') == ''
