@@ -20,7 +20,8 @@ setup(
     package_data={'consulate': ['py.typed']},
     python_requires='>=3.10',
     # requests 2.31 is the first without the Proxy-Authorization leak (CVE-2023-32681);
-    # consulate uses only its public Session/HTTPAdapter API, for mocks and proxies.
+    # every request goes out through requests.Session.send; requests-unixsocket
+    # mounts the http+unix:// adapter.
     install_requires=['requests>=2.31,<3', 'requests-unixsocket>=0.3'],
     extras_require={
         'test': [
@@ -30,6 +31,11 @@ setup(
             'responses>=0.23',
             'requests-mock>=1.11',
             'httmock>=1.4',
+            'httpretty>=1.1',
+            # the environments users run consulate in: gevent workers, tracing
+            'gevent>=23',
+            'opentelemetry-sdk>=1.20',
+            'opentelemetry-instrumentation-requests>=0.41b0',
             'sphinx>=7',
             'ruff>=0.5',
             'mypy>=1.8',
@@ -38,6 +44,8 @@ setup(
             'httmock>=1.4',
             'mock>=4',
         ],
+        # benchmarks/run.py measures py-consul beside consulate
+        'bench': ['py-consul>=1.5'],
     },
     entry_points={
         'console_scripts': ['consulate=consulate.cli:main'],

@@ -23,9 +23,9 @@ and :attr:`Cache.last_error` holds the error; it backs off (at most
 ``max_backoff`` seconds between attempts) and carries on by itself when
 Consul answers again, with a fresh, non-blocking read.
 
-:meth:`Cache.close` returns at once (within a second): the open long poll is
-abandoned rather than waited out. The loop's thread ends when that request
-returns (at the latest after ``wait``) and its answer is thrown away.
+:meth:`Cache.close` returns within a second, with the loop's thread ended
+and its connection closed: the long poll in progress is ended, not waited
+out. Closing the client closes its caches the same way.
 
 This module is over 400 lines because it holds the cache loop and its
 three kinds (service, KV prefix, service list), which share it.
@@ -54,7 +54,7 @@ LOGGER = logging.getLogger('consulate')
 
 #: The longest pause between two attempts after errors, in seconds.
 MAX_BACKOFF = 10.0
-#: How long :meth:`Cache.close` waits for an idle loop to end, in seconds.
+#: How long :meth:`Cache.close` waits for the loop's thread to end, in seconds.
 _JOIN_TIMEOUT = 0.5
 
 S = TypeVar('S')
@@ -177,7 +177,7 @@ class Cache(Generic[S]):
         return self
 
     def close(self) -> None:
-        """Stop the loop; returns within a second, abandoning the long poll in progress.
+        """Stop the loop and its thread, ending the long poll in progress; returns within a second.
 
         The last snapshot stays readable. Listeners are not called any more.
         """
@@ -186,8 +186,7 @@ class Cache(Generic[S]):
         self._ready.set()  # wakes wait_ready()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            if not self._watcher.reading:  # idle or backing off: it ends at once
-                thread.join(_JOIN_TIMEOUT)
+            thread.join(_JOIN_TIMEOUT)
 
     def wait_ready(self, timeout: float | None = None) -> S:
         """Wait for the first answer and return it; starts the cache if it was not started.

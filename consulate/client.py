@@ -116,10 +116,12 @@ class Consul:
         32: size it to the threads sharing the client); blocking queries,
         watches and streams use connections of their own, so they never
         make ordinary calls wait
+    :param session: send every request through this :class:`requests.Session`
+        (with its adapters, auth, hooks, proxies and retries) instead of one
+        consulate builds; consulate never closes it
     :param transport: send every request through this object instead of
-        consulate's own connections: anything with ``send(WireRequest) ->
-        RawResponse`` and ``close()`` (see :mod:`consulate.adapters.transport`);
-        for tests
+        requests: anything with ``send(WireRequest) -> RawResponse`` and
+        ``close()`` (see :mod:`consulate.adapters.transport`); for tests
     :param consistency: the default consistency mode of reads:
         ``'default'``, ``'stale'`` or ``'consistent'``
     :param namespace: Consul Enterprise namespace, sent only when set
@@ -153,6 +155,7 @@ class Consul:
         tls_server_name: str | None = None,
         env: Mapping[str, str] | None = None,
         pool_size: int | None = None,
+        session: adapters.RequestsSession | None = None,
         transport: Transport | None = None,
     ) -> None:
         config = ClientConfig.build(
@@ -180,7 +183,7 @@ class Consul:
         self.datacenter = datacenter
         self._config = config
         self._base_uri = config.base_uri
-        self._adapter = _make_adapter(adapter, config, transport)
+        self._adapter = _make_adapter(adapter, config, transport, session)
         self._context = Context(
             config.base_uri,
             self._adapter,
@@ -207,7 +210,13 @@ class Consul:
         self.close()
 
     def close(self) -> None:
-        """Close the client's pooled connections."""
+        """Close the client's connections, and end its watchers', caches' and locks' long polls.
+
+        Returns within a second, and leaves no connection open: a long poll in
+        flight is ended (its thread stops), watchers and live caches made from
+        this client stop. The client stays usable: a later call opens new
+        connections.
+        """
         self._adapter.close()
 
     @property
@@ -419,6 +428,7 @@ def _make_adapter(
     adapter: type[adapters.Request] | adapters.Request | None,
     config: ClientConfig,
     transport: Transport | None,
+    session: adapters.RequestsSession | None,
 ) -> adapters.Request:
     if isinstance(adapter, Request):  # the class itself: consulate.adapters.Request may be mocked
         return adapter
@@ -433,4 +443,5 @@ def _make_adapter(
         pool_size=config.pool_size,
         config=config,
         transport=transport,
+        session=session,
     )

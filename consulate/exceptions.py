@@ -5,8 +5,11 @@ The tree::
     ConsulateException
     ├── RequestError                 no usable response came back
     │   ├── ConnectError             could not connect (refused, no socket, DNS)
-    │   │   └── TLSError             the TLS handshake or certificate check failed
-    │   ├── RequestTimeout           a connect or read timeout expired
+    │   │   ├── TLSError             the TLS handshake or certificate check failed
+    │   │   └── ConnectTimeout       the connect timeout expired (also a RequestTimeout)
+    │   ├── ConnectionBroken         the connection broke after the request was sent
+    │   │   └── Cancelled            close() of its client, watch or cache ended it
+    │   ├── RequestTimeout           a connect, write or read timeout expired
     │   └── InvalidResponse          a response came back but cannot be decoded
     ├── APIError                     Consul answered with a status >= 400
     │   ├── ClientError              4xx
@@ -31,6 +34,19 @@ The tree::
 :class:`RequestError` subclasses keep the transport exception as ``__cause__``.
 Messages name the method and the URL path, never the query string and never
 the ACL token.
+
+The transport failures are also requests' own exceptions, as consulate 0.6.0
+let them out of every call, so ``except requests.exceptions.ConnectionError``
+(or ``Timeout``, or ``RequestException``) written for it still catches them:
+every :class:`RequestError` is a :class:`requests.RequestException`;
+:class:`ConnectError` and :class:`ConnectionBroken` are
+:class:`requests.ConnectionError`; :class:`TLSError` is
+:class:`requests.exceptions.SSLError`; :class:`RequestTimeout` is
+:class:`requests.Timeout`; :class:`ConnectTimeout` is
+:class:`requests.ConnectTimeout`. This module imports only
+:mod:`requests.exceptions` for that; nothing else of requests is used outside
+:mod:`consulate.adapters`. requests' exceptions subclass :class:`OSError`, and
+so do these.
 """
 
 from __future__ import annotations
@@ -38,14 +54,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import requests.exceptions as _requests
+
 __all__ = [
     'ACLDisabled',
     'APIError',
     'BadRequest',
     'BatchFailed',
+    'Cancelled',
     'ClientError',
     'Conflict',
     'ConnectError',
+    'ConnectTimeout',
+    'ConnectionBroken',
     'ConsulateException',
     'Forbidden',
     'InvalidResponse',
@@ -73,7 +94,7 @@ class ConsulateException(Exception):
     """The root of every exception consulate raises on purpose."""
 
 
-class RequestError(ConsulateException):
+class RequestError(ConsulateException, _requests.RequestException):
     """The request got no usable answer: connection, TLS, timeout or protocol failure.
 
     :ivar sent: False when no byte of the request can have reached the agent
@@ -101,18 +122,32 @@ class RequestError(ConsulateException):
         return text
 
 
-class ConnectError(RequestError):
+class ConnectError(RequestError, _requests.ConnectionError):
     """The connection to the agent could not be made (refused, no socket, unknown host)."""
 
     default_sent = False
 
 
-class TLSError(ConnectError):
+class TLSError(ConnectError, _requests.SSLError):
     """The TLS handshake failed, most often because the certificate did not verify."""
 
 
-class RequestTimeout(RequestError):
-    """The connect or read timeout expired before the agent answered."""
+class ConnectionBroken(RequestError, _requests.ConnectionError):
+    """The connection broke after the request was sent, before its whole answer came back."""
+
+
+class Cancelled(ConnectionBroken):
+    """The request was a long poll, ended by ``close()`` of the client, watch, cache or lock that sent it."""
+
+
+class RequestTimeout(RequestError, _requests.Timeout):
+    """A timeout expired: connecting, writing the request, or waiting for the answer."""
+
+
+class ConnectTimeout(RequestTimeout, ConnectError, _requests.ConnectTimeout):
+    """The connect timeout expired: nothing was sent."""
+
+    default_sent = False
 
 
 class InvalidResponse(RequestError):

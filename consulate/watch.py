@@ -41,6 +41,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from consulate import exceptions
+from consulate.adapters import LongPoll
 from consulate.api.base import check_consistency, duration_seconds
 
 if TYPE_CHECKING:
@@ -77,8 +78,8 @@ class Watcher(Generic[T], Iterator[T]):
     Use it in a ``for`` loop, call :meth:`next` (with a timeout to poll),
     and :meth:`close` it (or use it as a context manager) to stop; a closed
     watcher ends its iteration. Use one watcher from one thread at a time;
-    :meth:`close` may be called from another thread and takes effect when
-    the request in progress returns (within ``wait``).
+    :meth:`close` may be called from another thread and takes effect at
+    once: the request in progress is ended.
 
     :param read: the read, called as ``read(index, wait)``; it returns the
         decoded value and the response it came from
@@ -92,6 +93,9 @@ class Watcher(Generic[T], Iterator[T]):
     :param wait_out: the errors waited out (with back-off) instead of raised
         from :meth:`next`; by default transport errors, 5xx and 429
     :param on_error: called with each error waited out, before the back-off
+    :param poll: the :class:`~consulate.adapters.LongPoll` the reads are sent
+        in, which :meth:`close` closes (ending a read in flight); when the
+        client is closed, it closes the watcher too
     """
 
     def __init__(
@@ -106,8 +110,10 @@ class Watcher(Generic[T], Iterator[T]):
         name: str = 'watch',
         wait_out: tuple[type[BaseException], ...] = TRANSIENT_ERRORS,
         on_error: Callable[[BaseException], None] | None = None,
+        poll: LongPoll | None = None,
     ) -> None:
         self._read = read
+        self._poll = poll if poll is not None else LongPoll()
         self._wait = duration_seconds(wait)
         self._timeout = timeout
         self._max_backoff = max_backoff
@@ -168,11 +174,12 @@ class Watcher(Generic[T], Iterator[T]):
     def close(self) -> None:
         """Stop the watch: the iteration ends and :meth:`next` raises StopIteration.
 
-        A pause between reads (rate limit, back-off) ends at once; a read in
-        progress is left to finish.
+        A pause between reads (rate limit, back-off) ends at once, and so does
+        a read in progress (its connection is closed).
         """
         self._closed = True
         self._stopped.set()
+        self._poll.close()
 
     def next(self, timeout: float | None = _MISSING, default: Any = _MISSING) -> T:
         """Return the current value on the first call, then wait for the next change.
@@ -209,6 +216,9 @@ class Watcher(Generic[T], Iterator[T]):
         try:
             value, response = self._timed_read(index, wait)
         except self._wait_out as error:
+            if self._poll.closed:  # the client was closed, or close() ended the read
+                self.close()
+                return False, None
             self.last_error = error
             self._failures += 1
             if self._on_error is not None:
@@ -237,7 +247,8 @@ class Watcher(Generic[T], Iterator[T]):
         """The read, with :attr:`reading` true while it runs."""
         self._reading = True
         try:
-            return self._read(index, wait)
+            with self._poll:
+                return self._read(index, wait)
         finally:
             self._reading = False
 
@@ -300,7 +311,7 @@ class Watch:
             value = kv.get(key, default, raw, index=index, wait=wait, consistency=mode)
             return value, kv.last_response
 
-        return Watcher(read, name=f'key {key!r}', **options)
+        return Watcher(read, poll=self._consul.adapter.long_poll(), name=f'key {key!r}', **options)
 
     def prefix(self, prefix: str, **options: Any) -> Watcher[dict[str, Any]]:
         """Watch the keys under a prefix; yields ``{key: value}`` as ``consul.kv.find(prefix)``.
@@ -313,7 +324,9 @@ class Watch:
             value = kv.find(prefix, index=index, wait=wait, consistency=mode)
             return value, kv.last_response
 
-        return Watcher(read, name=f'prefix {prefix!r}', **options)
+        return Watcher(
+            read, poll=self._consul.adapter.long_poll(), name=f'prefix {prefix!r}', **options
+        )
 
     def services(self, **options: Any) -> Watcher[Any]:
         """Watch the catalog's services, as ``consul.catalog.services()`` returns them.
@@ -326,7 +339,7 @@ class Watch:
             value = catalog.services(index=index, wait=wait, consistency=mode)
             return value, catalog.last_response
 
-        return Watcher(read, name='services', **options)
+        return Watcher(read, poll=self._consul.adapter.long_poll(), name='services', **options)
 
     def nodes(self, **options: Any) -> Watcher[Any]:
         """Watch the catalog's nodes, as ``consul.catalog.nodes()`` returns them.
@@ -339,7 +352,7 @@ class Watch:
             value = catalog.nodes(index=index, wait=wait, consistency=mode)
             return value, catalog.last_response
 
-        return Watcher(read, name='nodes', **options)
+        return Watcher(read, poll=self._consul.adapter.long_poll(), name='nodes', **options)
 
     def service(
         self,
@@ -366,7 +379,9 @@ class Watch:
             value = health.service(name, index=index, wait=wait, **query)
             return value, health.last_response
 
-        return Watcher(read, name=f'service {name!r}', **options)
+        return Watcher(
+            read, poll=self._consul.adapter.long_poll(), name=f'service {name!r}', **options
+        )
 
     def checks(
         self, service: str | None = None, state: str | None = None, **options: Any
@@ -390,7 +405,12 @@ class Watch:
                 value = health.state(state or 'any', **query)
             return value, health.last_response
 
-        return Watcher(read, name=f'checks {service or state or "any"!r}', **options)
+        return Watcher(
+            read,
+            poll=self._consul.adapter.long_poll(),
+            name=f'checks {service or state or "any"!r}',
+            **options,
+        )
 
     def event(self, name: str | None = None, **options: Any) -> Watcher[list[dict[str, Any]]]:
         """Watch user events: yields the events the agent knows, then each batch of new ones.
@@ -416,7 +436,13 @@ class Watch:
                 state['last'] = events[-1].get('ID')
             return value, response
 
-        return Watcher(read, ordered=False, name=f'event {name or "*"!r}', **options)
+        return Watcher(
+            read,
+            poll=self._consul.adapter.long_poll(),
+            ordered=False,
+            name=f'event {name or "*"!r}',
+            **options,
+        )
 
     def _mode(self, options: dict[str, Any]) -> str | None:
         return check_consistency(options.pop('consistency', None))

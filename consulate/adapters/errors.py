@@ -1,4 +1,4 @@
-"""Turn socket, TLS, HTTP, requests and urllib3 failures into consulate exceptions.
+"""Turn requests and urllib3 failures into consulate exceptions.
 
 Every message names the agent's address and the request (``cannot reach
 Consul at 127.0.0.1:1 for GET /v1/kv/: Connection refused``), never the query
@@ -8,16 +8,15 @@ string or a token, and the original exception stays as ``__cause__``.
 from __future__ import annotations
 
 import re
-import socket
 import ssl
 
 import requests
 from urllib3 import exceptions as u3
 
 from consulate import exceptions
-from consulate.adapters.connection import ProtocolError
+from consulate.adapters.wire import redact_text
 
-__all__ = ['display_address', 'requests_error', 'socket_error']
+__all__ = ['display_address', 'requests_error', 'scrub', 'stale_connection']
 
 
 def display_address(origin: str) -> str:
@@ -28,38 +27,6 @@ def display_address(origin: str) -> str:
     if scheme == 'http+unix':
         return f'unix://{unquote(rest)}'
     return rest if scheme == 'http' else origin
-
-
-def socket_error(
-    error: BaseException, address: str, method: str, path: str, *, sent: bool
-) -> exceptions.RequestError:
-    """The consulate exception for a failure of a pooled connection (:mod:`consulate.adapters.connection`).
-
-    :param sent: whether any of the request may have reached the agent
-    """
-    where = f'{method} {path}'
-    reason = _strerror(error)
-    mapped: exceptions.RequestError
-    if isinstance(error, (ssl.SSLError, ssl.CertificateError)):
-        mapped = exceptions.TLSError(f'TLS failed with {address} on {where}: {reason}')
-    elif isinstance(error, (TimeoutError, socket.timeout)):
-        phase = 'reading the answer to' if sent else 'connecting for'
-        mapped = exceptions.RequestTimeout(f'timed out {phase} {where} at {address}', sent=sent)
-    elif not sent:
-        mapped = exceptions.ConnectError(f'cannot reach Consul at {address} for {where}: {reason}')
-    elif isinstance(error, (ProtocolError, OSError)):
-        mapped = exceptions.RequestError(
-            f'the connection to {address} broke during {where}: {reason}', sent=True
-        )
-    else:  # pragma: no cover - every failure of a connection is one of the above
-        mapped = exceptions.RequestError(f'request failed on {where} at {address}: {reason}')
-    return mapped
-
-
-def _strerror(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return str(error) or type(error).__name__
 
 
 def requests_error(
@@ -74,16 +41,48 @@ def requests_error(
         error, requests.exceptions.SSLError
     ):
         return exceptions.TLSError(f'TLS failed with {address} on {where}: {reason}')
+    if isinstance(
+        cause, u3.NewConnectionError
+    ):  # refused, unknown host (a ConnectTimeoutError too)
+        return exceptions.ConnectError(f'cannot reach Consul at {address} for {where}: {reason}')
+    if isinstance(cause, u3.ConnectTimeoutError):
+        return exceptions.ConnectTimeout(f'timed out connecting for {where} at {address}')
+    if _written_too_slowly(cause):
+        return exceptions.RequestTimeout(f'timed out writing {where} to {address}', sent=True)
     if isinstance(cause, (u3.TimeoutError, TimeoutError)) or isinstance(
         error, requests.exceptions.Timeout
     ):
-        return exceptions.RequestTimeout(f'timed out on {where} at {address}: {reason}', sent=sent)
+        return exceptions.RequestTimeout(
+            f'timed out reading the answer to {where} from {address}', sent=sent
+        )
     if not sent or isinstance(cause, (u3.ProxyError, u3.PoolError)):
         return exceptions.ConnectError(
             f'cannot reach Consul at {address} for {where}: {reason}', sent=sent
         )
-    return exceptions.RequestError(
+    return exceptions.ConnectionBroken(
         f'the connection to {address} broke during {where}: {reason}', sent=sent
+    )
+
+
+def stale_connection(error: BaseException) -> bool:
+    """Whether a request failed because the agent had closed its kept connection.
+
+    The agent closed it (a restart, an idle timeout) as the request went out:
+    the connection was reset, or closed before any byte of an answer.
+    """
+    cause = _cause(error)
+    if isinstance(cause, u3.ProtocolError) and len(cause.args) > 1:
+        cause = cause.args[1]
+    # http.client's RemoteDisconnected (closed before any answer) is a ConnectionResetError.
+    return isinstance(cause, (ConnectionResetError, BrokenPipeError))
+
+
+def _written_too_slowly(cause: BaseException) -> bool:
+    """A timeout while the request was written (urllib3 reports it as an aborted connection)."""
+    return (
+        isinstance(cause, u3.ProtocolError)
+        and len(cause.args) > 1
+        and isinstance(cause.args[1], TimeoutError)
     )
 
 
@@ -127,3 +126,21 @@ def _reason(cause: BaseException) -> str:
 
 
 _CONNECTION_PREFIX = re.compile(r'^(<[^>]*>|\w*Connection\(host=[^)]*\)): ')
+
+
+def scrub(error: BaseException, seen: set[int]) -> None:
+    """Redact secret URL paths in an exception of requests or urllib3, its causes and its URL.
+
+    They become the ``__cause__`` of consulate's exception, shown in tracebacks.
+    """
+    if id(error) in seen:
+        return
+    seen.add(id(error))
+    error.args = tuple(redact_text(arg) if isinstance(arg, str) else arg for arg in error.args)
+    if isinstance(getattr(error, 'url', None), str):
+        error.url = redact_text(error.url)  # type: ignore[attr-defined]
+    inner: list[object] = [*error.args, getattr(error, 'reason', None)]
+    inner += [error.__cause__, error.__context__]
+    for nested in inner:
+        if isinstance(nested, BaseException):
+            scrub(nested, seen)

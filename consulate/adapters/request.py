@@ -18,12 +18,15 @@ import time
 from collections.abc import Mapping
 from typing import IO, Any
 
+import requests
+
 from consulate import exceptions
 from consulate._version import __version__
-from consulate.adapters.http import PooledTransport
+from consulate.adapters.polls import LongPoll
 from consulate.adapters.response import Response
+from consulate.adapters.session import RequestsTransport
+from consulate.adapters.tls import check_client_key
 from consulate.adapters.transport import READ_METHODS, RawResponse, Transport, WireRequest
-from consulate.adapters.via_requests import RequestsTransport, mocked
 from consulate.adapters.wire import encode_query, merge_headers, redact_path, split_uri
 from consulate.config import DEFAULT_TIMEOUT, Config, Timeout, proxies_for
 
@@ -50,11 +53,13 @@ _USER_AGENT = f'consulate/{__version__}'
 
 
 class Request:
-    """Send requests to Consul over HTTP, HTTPS or a UNIX socket, through keep-alive pools.
+    """Send requests to Consul over HTTP, HTTPS or a UNIX socket, through requests.
 
-    ``Consul`` builds one for each client and every endpoint shares it. The
-    connections to each agent address belong to one transport (see
-    :mod:`consulate.adapters.transport`), made on the address's first request.
+    ``Consul`` builds one for each client and every endpoint shares it. Every
+    request goes to one transport: a
+    :class:`~consulate.adapters.session.RequestsTransport` over a
+    :class:`requests.Session` (consulate's own, or the one given as
+    ``session``), or a test double (see :mod:`consulate.adapters.transport`).
 
     :param timeout: seconds, or ``(connect, read)``; default :data:`DEFAULT_TIMEOUT`
     :param verify: ``True`` to verify the server certificate against the
@@ -73,7 +78,9 @@ class Request:
     :param config: the client's resolved settings (the CA bundle and proxy
         variables of its environment); read from :data:`os.environ` when left out
     :param transport: send everything through this transport instead of
-        consulate's own (a test double, see :class:`~consulate.adapters.transport.Transport`)
+        requests (a test double, see :class:`~consulate.adapters.transport.Transport`)
+    :param session: send through this :class:`requests.Session` (its adapters,
+        auth, hooks, proxies and retries) instead of one consulate builds
     """
 
     def __init__(
@@ -87,6 +94,7 @@ class Request:
         pool_size: int | None = None,
         config: Config | None = None,
         transport: Transport | None = None,
+        session: requests.Session | None = None,
     ) -> None:
         if config is None:
             config = Config.build(
@@ -100,9 +108,7 @@ class Request:
         self.config = config
         self.timeout: Timeout = config.timeout if timeout is None else timeout
         self.retries = retries or config.retries
-        self._transport = transport
-        self._transports: dict[str, Transport] = {}
-        self._mocked: dict[str, Transport] = {}
+        self._transport: Transport = transport or _requests_transport(config, session)
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__} timeout={self.timeout!r}>'
@@ -113,11 +119,16 @@ class Request:
         return self.config.verify
 
     def close(self) -> None:
-        """Close the pooled connections; the adapter stays usable."""
-        for transport in [*self._transports.values(), *self._mocked.values()]:
-            transport.close()
-        if self._transport is not None:
-            self._transport.close()
+        """End the long polls in flight and close the pooled connections; the adapter stays usable."""
+        self._transport.close()
+
+    def long_poll(self) -> LongPoll:
+        """A :class:`~consulate.adapters.polls.LongPoll` for a watcher, cache or lock monitor.
+
+        Enter it around each long poll; its ``close()`` ends the one in flight.
+        """
+        make = getattr(self._transport, 'long_poll', None)
+        return make() if make is not None else LongPoll()
 
     def get(self, uri: str, **kwargs: Any) -> Response:
         """Send a GET; see :meth:`request` for the keyword arguments."""
@@ -196,7 +207,7 @@ class Request:
 
     def _send(self, wire: WireRequest) -> RawResponse:
         """Send through the agent's transport, retrying only what :attr:`retries` allows."""
-        transport = self._transport or self._transport_for(wire.origin)
+        transport = self._transport
         attempt = 0
         while True:
             try:
@@ -218,32 +229,6 @@ class Request:
                 attempt = self._pause(attempt, raw.headers.get('Retry-After'), wire.timeout)
                 continue
             return raw
-
-    def _transport_for(self, origin: str) -> Transport:
-        """The transport of an agent address: consulate's own, or requests' while a mock is active."""
-        if mocked():
-            transport = self._mocked.get(origin)
-            if transport is None:
-                transport = self._mocked.setdefault(origin, self._new_transport(origin, True))
-            return transport
-        transport = self._transports.get(origin)
-        if transport is None:
-            transport = self._transports.setdefault(origin, self._new_transport(origin, False))
-        return transport
-
-    def _new_transport(self, origin: str, through_requests: bool) -> Transport:
-        config = self.config
-        options: dict[str, Any] = {
-            'pool_size': config.pool_size,
-            'verify': config.verify,
-            'ca_bundle': config.ca_bundle,
-            'cert': config.cert,
-            'tls_server_name': config.tls_server_name,
-        }
-        proxies = proxies_for(config) if not origin.startswith('http+unix') else {}
-        if through_requests or proxies:
-            return RequestsTransport(origin, proxies=proxies, **options)
-        return PooledTransport(origin, **options)
 
     def _pause(self, attempt: int, retry_after: str | None, timeout: tuple[float, float]) -> int:
         """Sleep before the next attempt: honour Retry-After, else back off with jitter.
@@ -273,11 +258,11 @@ def retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # garbled: ignored
         return None
     if when is None:
         return None
@@ -293,9 +278,30 @@ def _may_retry(error: exceptions.RequestError, method: str) -> bool:
     again could apply it twice (a check-and-set, a transaction) or undo a
     newer write by someone else (a plain put or delete).
     """
+    if isinstance(error, exceptions.Cancelled):
+        return False
     if not error.sent:
         return True
     return method in READ_METHODS and not isinstance(error, exceptions.RequestTimeout)
+
+
+def _requests_transport(config: Config, session: requests.Session | None) -> RequestsTransport:
+    """The transport of a client: consulate's own session, or the caller's.
+
+    :raises consulate.exceptions.ValidationError: the client key needs a passphrase
+    """
+    check_client_key(config.cert)
+    explicit = config.verify is not True or config.ca_bundle is not None or config.cert is not None
+    return RequestsTransport(
+        session=session,
+        pool_size=config.pool_size,
+        verify=config.verify,
+        ca_bundle=config.ca_bundle,
+        cert=config.cert,
+        tls_server_name=config.tls_server_name,
+        proxies=proxies_for(config),
+        explicit_tls=explicit,
+    )
 
 
 def _as_pair(timeout: Timeout) -> tuple[float, float]:

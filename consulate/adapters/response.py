@@ -91,21 +91,33 @@ class Response:
 
     @property
     def index(self) -> int | None:
-        """``X-Consul-Index``: the blocking-query index of this answer, if any."""
+        """``X-Consul-Index``: the blocking-query index of this answer, if any.
+
+        :raises consulate.exceptions.InvalidResponse: the header is not one
+            number (garbled, or sent twice): blocking queries cannot go on from it
+        """
         value = self.headers.get('X-Consul-Index')
-        return int(value) if value else None
+        if not value:
+            return None
+        number = _number(value)
+        if number is None:
+            raise exceptions.InvalidResponse(
+                f'{self.status_code} on {self.method} {self.path}: the X-Consul-Index '
+                f'header is not a number ({value[:40]!r}); Consul sends one number'
+            )
+        return number
 
     @property
     def known_leader(self) -> bool | None:
-        """``X-Consul-KnownLeader``: whether the answering server knew a leader."""
+        """``X-Consul-KnownLeader``: whether the answering server knew a leader (None if unsaid or unreadable)."""
         value = self.headers.get('X-Consul-KnownLeader')
-        return None if value is None else value == 'true'
+        return {'true': True, 'false': False}.get(value) if value is not None else None
 
     @property
     def last_contact(self) -> int | None:
-        """``X-Consul-LastContact``: milliseconds since the server last heard from the leader."""
+        """``X-Consul-LastContact``: milliseconds since the server last heard from the leader (None if unreadable)."""
         value = self.headers.get('X-Consul-LastContact')
-        return int(value) if value else None
+        return _number(value) if value else None
 
     @property
     def content_hash(self) -> str | None:
@@ -121,7 +133,7 @@ class Response:
     def age(self) -> int | None:
         """``Age``: how many seconds old a cache hit is (0 while the agent keeps it current)."""
         value = self.headers.get('Age')
-        return int(value) if value and value.isdigit() else None
+        return _number(value) if value else None
 
     def _decode(self) -> Any:
         if 'json' in self.headers.get('Content-Type', ''):
@@ -144,6 +156,12 @@ class Response:
             )
             invalid.maybe_applied = self.method not in _READS
             raise invalid from error
+
+
+def _number(value: str) -> int | None:
+    """A header's value as a whole number, or None: ASCII digits only (``'²'`` and ``'5, 5'`` are not)."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 _UNSET: Any = object()

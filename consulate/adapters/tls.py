@@ -1,22 +1,19 @@
-"""TLS settings: what ``verify`` and ``cert`` mean, as an :class:`ssl.SSLContext` or for requests.
+"""TLS settings: what ``verify`` and ``cert`` mean to requests.
 
 ``verify=True`` checks the server against the CA bundle the environment names
 (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``, read by :mod:`consulate.config`),
 else against certifi's bundle, as requests does; a path names a CA bundle
 file or a directory of CA certificates; only ``False`` itself turns
-verification off.
+verification off (and urllib3 then warns with ``InsecureRequestWarning``).
 """
 
 from __future__ import annotations
 
-import os
-import ssl
-from typing import Any
-
 import certifi
-import requests.adapters
 
-__all__ = ['ServerNameAdapter', 'ca_location', 'ssl_context']
+from consulate import exceptions
+
+__all__ = ['ca_location', 'check_client_key']
 
 
 def ca_location(verify: bool | str, ca_bundle: str | None) -> bool | str:
@@ -28,44 +25,24 @@ def ca_location(verify: bool | str, ca_bundle: str | None) -> bool | str:
     return verify
 
 
-def ssl_context(
-    verify: bool | str, ca_bundle: str | None, cert: str | tuple[str, str] | None
-) -> ssl.SSLContext:
-    """An SSL context for client connections.
+def check_client_key(cert: str | tuple[str, str] | None) -> None:
+    """Refuse a client key protected by a passphrase, which requests has no way to pass.
 
-    :raises OSError: a CA bundle or client certificate file cannot be read
-    :raises ssl.SSLError: one of them is not valid PEM
+    OpenSSL would ask for the passphrase on the terminal, in the middle of a
+    request (and block a service with no terminal for ever).
+
+    :raises consulate.exceptions.ValidationError: the key file is encrypted
     """
-    location = ca_location(verify, ca_bundle)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if location is False:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    elif isinstance(location, str) and os.path.isdir(location):
-        context.load_verify_locations(capath=location)
-    elif isinstance(location, str):
-        if not os.path.exists(location):
-            raise FileNotFoundError(f'no CA bundle at {location}')
-        context.load_verify_locations(cafile=location)
-    if cert is not None:
-        certfile, keyfile = (cert, None) if isinstance(cert, str) else cert
-        context.load_cert_chain(certfile, keyfile)
-    return context
-
-
-class ServerNameAdapter(requests.adapters.HTTPAdapter):
-    """A requests transport adapter that checks the certificate against (and sends as SNI) a fixed name."""
-
-    def __init__(self, server_name: str, **kwargs: Any) -> None:
-        self.server_name = server_host(server_name)
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs['server_hostname'] = self.server_name
-        kwargs['assert_hostname'] = self.server_name
-        super().init_poolmanager(*args, **kwargs)
-
-
-def server_host(server_name: str) -> str:
-    """``CONSUL_TLS_SERVER_NAME`` without a port, as the Consul CLI takes it."""
-    return server_name.rsplit(':', 1)[0] if ':' in server_name else server_name
+    if cert is None:
+        return
+    key = cert if isinstance(cert, str) else cert[1]
+    try:
+        with open(key, 'rb') as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return  # a missing file is reported by the TLS handshake, with its name
+    if b'ENCRYPTED' in head:
+        raise exceptions.ValidationError(
+            f'the client key {key} is encrypted with a passphrase, which consulate cannot '
+            'pass to OpenSSL: decrypt it first (openssl pkey -in KEY -out KEY.plain)'
+        )

@@ -1,12 +1,10 @@
 """The transport seam: what the one request path hands a transport, and what it gets back.
 
 A transport sends one :class:`WireRequest` and returns a :class:`RawResponse`;
-it knows sockets, TLS and connection pools, and nothing about Consul, tokens,
-retries or statuses. consulate's own transports are in
-:mod:`consulate.adapters.http` (HTTP, HTTPS and UNIX sockets over pooled
-keep-alive connections) and :mod:`consulate.adapters.via_requests`
-(through a :class:`requests.Session`, when an HTTP mocking library is active
-or a proxy is configured). A test double is any object with ``send`` and
+it knows sessions, TLS and connection pools, and nothing about Consul, tokens,
+retries or statuses. consulate's transport is
+:class:`~consulate.adapters.session.RequestsTransport`, which sends through
+:meth:`requests.Session.send`. A test double is any object with ``send`` and
 ``close``::
 
     class Canned:
@@ -25,67 +23,14 @@ reached the agent: the request path retries only those (and reads).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Protocol, TypeVar, overload
+from typing import IO, Protocol
 
-__all__ = ['READ_METHODS', 'Headers', 'RawResponse', 'Transport', 'WireRequest']
+__all__ = ['READ_METHODS', 'RawResponse', 'Transport', 'WireRequest']
 
 #: Methods that change nothing: only these are sent again after they may have been sent.
 READ_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS'})
-
-_T = TypeVar('_T')
-
-
-class Headers(Mapping[str, str]):
-    """An answer's headers: a read-only mapping whose names match in any case.
-
-    A header sent more than once reads as its values joined with ``', '``.
-    Iteration gives the names as the agent wrote them.
-
-    :param pairs: ``(name, value)`` in the order the agent sent them
-    """
-
-    __slots__ = ('_names', '_values')
-
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        self._values: dict[str, str] = {}
-        self._names: dict[str, str] = {}
-        for name, value in pairs:
-            lowered = name.lower()
-            if lowered in self._values:
-                self._values[lowered] += ', ' + value
-            else:
-                self._values[lowered] = value
-                self._names[lowered] = name
-
-    def __getitem__(self, name: str) -> str:
-        return self._values[name.lower()]
-
-    @overload
-    def get(self, name: str, /) -> str | None: ...
-
-    @overload
-    def get(self, name: str, default: str, /) -> str: ...
-
-    @overload
-    def get(self, name: str, default: _T, /) -> str | _T: ...
-
-    def get(self, name: str, default: object = None, /) -> object:
-        """The header's value, or ``default``."""
-        return self._values.get(name.lower(), default)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._values
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names.values())
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __repr__(self) -> str:
-        return f'Headers({dict(self.items())!r})'
 
 
 @dataclass(slots=True)

@@ -79,6 +79,7 @@ class Hold:
         self._pid = os.getpid()  # after fork() a child inherits this object, not the hold
         self._state = threading.Lock()
         self._stop = threading.Event()
+        self._poll = session._adapter.long_poll()  # release() ends the monitor's query in flight
         self._threads = [
             threading.Thread(target=self._renew, name=f'consulate-renew {name}', daemon=True),
             threading.Thread(target=self._monitor, name=f'consulate-monitor {name}', daemon=True),
@@ -138,6 +139,7 @@ class Hold:
             try:
                 self._session.destroy(self.session_id)
             finally:
+                self._poll.close()
                 self._join()
 
     # -- what a kind of hold defines ---------------------------------------------
@@ -192,8 +194,12 @@ class Hold:
         failures = 0
         while not self._stop.is_set():
             try:
-                why, new_index = self._watch(index)
+                with self._poll:
+                    why, new_index = self._watch(index)
             except exceptions.ConsulateException as error:
+                if self._poll.closed:
+                    self._lose('its client was closed')  # nothing if release() closed the poll
+                    return
                 failures += 1
                 if failures > MONITOR_RETRIES:
                     self._lose(f'watching it failed {failures} times: {error}')

@@ -148,9 +148,11 @@ def test_client_keeps_working_after_close_and_after_its_pool_is_dropped(
     consul.kv[f'{prefix}/a'] = 'two'
     # An idle connection that broke (as when the agent restarts) is noticed
     # before it is used, and replaced: the write is not lost or doubled.
-    transport = consul.adapter._transports[f'http://{consul_agent.http_addr}']
-    for connection in transport._idle:  # type: ignore[attr-defined]
-        connection.sock.shutdown(socket.SHUT_RDWR)
+    session = consul.adapter._transport._session  # type: ignore[attr-defined]
+    pool = session.get_adapter(consul.base_uri).poolmanager.connection_from_url(consul.base_uri)
+    for connection in list(pool.pool.queue):  # the idle connections urllib3 keeps
+        if connection is not None and connection.sock is not None:
+            connection.sock.shutdown(socket.SHUT_RDWR)
     consul.kv[f'{prefix}/a'] = 'three'
     assert consul.kv[f'{prefix}/a'] == 'three'
     consul.close()

@@ -376,7 +376,9 @@ def sends(module: Module) -> list[Send]:
        ``endheaders`` on anything but ``self`` or ``cls``
        (``session.send(...)``, ``self.sock.sendall(...)``); a call
        on ``self`` is the module's own code calling its own public path
-       (``Request.get`` calling ``self.request``).
+       (``Request.get`` calling ``self.request``), and one on ``super()`` an
+       override handing the call on to the library class it extends (an
+       urllib3 connection counting its requests), not a way of its own.
     """
     speaks_http = _speaks_http(module)
     requests_modules, requests_functions = _requests_names(module)
@@ -400,7 +402,12 @@ def sends(module: Module) -> list[Send]:
         ):
             return func.attr in REQUESTS_API
         on_self = isinstance(receiver, ast.Name) and receiver.id in ('self', 'cls')
-        return speaks_http and func.attr in WIRE_METHODS and not on_self
+        on_super = (
+            isinstance(receiver, ast.Call)
+            and isinstance(receiver.func, ast.Name)
+            and receiver.func.id == 'super'
+        )
+        return speaks_http and func.attr in WIRE_METHODS and not (on_self or on_super)
 
     return _calls(module, sending)
 

@@ -1,10 +1,11 @@
 """HTTP mocking libraries see consulate's requests, as they did with consulate 0.6.
 
 Test suites written against consulate 0.6 mock HTTP with ``responses``,
-``requests-mock`` or ``httmock``. Each replaces a requests send method; while
-one is active, consulate sends through requests so the mock answers. The
-client points at 127.0.0.1:1, where nothing listens: a request the mock did
-not intercept fails with ConnectError instead of passing.
+``requests-mock``, ``httmock`` or ``httpretty``. The first three replace a
+requests send method, httpretty replaces the socket module; every consulate
+request goes out through :meth:`requests.Session.send`, so each of them
+answers. The client points at 127.0.0.1:1, where nothing listens: a request
+the mock did not intercept fails with ConnectError instead of passing.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import json
 from typing import Any
 
 import httmock
+import httpretty
 import pytest
+import requests
 import requests_mock
 import responses
 
 import consulate
 from consulate import exceptions
-from consulate.adapters.http import PooledTransport
-from consulate.adapters.via_requests import RequestsTransport
 
 URL = 'http://127.0.0.1:1/v1/kv/app/flag'
 ENTRY = [{'Key': 'app/flag', 'Flags': 0, 'Value': base64.b64encode(b'on').decode(), 'LockIndex': 0}]
+CONSUL_HEADERS = {'X-Consul-Index': '7', 'X-Consul-KnownLeader': 'true'}
 
 
 def client(**kwargs: Any) -> consulate.Consul:
@@ -33,7 +35,7 @@ def client(**kwargs: Any) -> consulate.Consul:
 
 @responses.activate
 def test_responses_intercepts_kv_get_and_set() -> None:
-    responses.add(responses.GET, URL, json=ENTRY)
+    responses.add(responses.GET, URL, json=ENTRY, headers=CONSUL_HEADERS)
     responses.add(responses.PUT, URL, body='true')
     consul = client()
     assert consul.kv['app/flag'] == 'on'
@@ -45,7 +47,7 @@ def test_responses_intercepts_kv_get_and_set() -> None:
 
 def test_requests_mock_intercepts_kv_get() -> None:
     with requests_mock.Mocker() as mocker:
-        mocker.get(URL, json=ENTRY)
+        mocker.get(URL, json=ENTRY, headers=CONSUL_HEADERS)
         mocker.get('http://127.0.0.1:1/v1/kv/missing', status_code=404)
         consul = client()
         assert consul.kv['app/flag'] == 'on'
@@ -61,23 +63,52 @@ def test_httmock_intercepts_kv_get() -> None:
     @httmock.urlmatch(netloc='127.0.0.1:1', path='/v1/kv/app/flag')
     def answer(url: Any, request: Any) -> dict[str, Any]:
         seen.append(request.method)
-        return {'status_code': 200, 'content': json.dumps(ENTRY).encode()}
+        return {
+            'status_code': 200,
+            'content': json.dumps(ENTRY).encode(),
+            'headers': CONSUL_HEADERS,
+        }
 
     with httmock.HTTMock(answer):
         assert client().kv['app/flag'] == 'on'
     assert seen == ['GET']
 
 
-def test_the_pooled_transport_comes_back_when_the_mock_ends() -> None:
-    consul = client()
-    with responses.RequestsMock() as mock:
-        mock.add(responses.GET, URL, json=ENTRY)
+def test_httpretty_intercepts_at_the_socket() -> None:
+    # httpretty 1.1's allow_net_connect=False breaks on urllib3 2.3+ for every
+    # client (its fake socket raises UnmockedError where urllib3 reads
+    # ``getattr(sock, 'shutdown', None)``); its default setting works.
+    httpretty.enable()
+    try:
+        httpretty.register_uri(
+            httpretty.GET, URL, body=json.dumps(ENTRY), adding_headers=CONSUL_HEADERS
+        )
+        httpretty.register_uri(httpretty.PUT, URL, body='true')
+        consul = client()
         assert consul.kv['app/flag'] == 'on'
-        assert all(isinstance(t, RequestsTransport) for t in consul.adapter._mocked.values())
-    # Nothing listens on port 1: the real transport is used again, and fails honestly.
+        consul.kv['app/flag'] = 'off'
+        methods = [request.method for request in httpretty.latest_requests()]
+        assert methods[0] == 'GET' and set(methods) == {
+            'GET',
+            'PUT',
+        }  # httpretty may list one twice
+        assert httpretty.last_request().body == b'off'
+        assert httpretty.last_request().headers['X-Consul-Token'] == 'mock-token'
+    finally:
+        httpretty.disable()
+        httpretty.reset()
+
+
+def test_a_client_used_before_the_mock_and_after_it_goes_to_the_network() -> None:
+    consul = client()
     with pytest.raises(exceptions.ConnectError, match=r'127\.0\.0\.1:1'):
         consul.kv['app/flag']
-    assert all(isinstance(t, PooledTransport) for t in consul.adapter._transports.values())
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, URL, json=ENTRY, headers=CONSUL_HEADERS)
+        assert consul.kv['app/flag'] == 'on'
+    # Nothing listens on port 1: without the mock the request fails honestly.
+    with pytest.raises(exceptions.ConnectError, match=r'127\.0\.0\.1:1'):
+        consul.kv['app/flag']
 
 
 @responses.activate
@@ -85,3 +116,22 @@ def test_mocked_errors_map_to_consulate_exceptions() -> None:
     responses.add(responses.GET, URL, status=403, body='Permission denied')
     with pytest.raises(exceptions.Forbidden, match='Permission denied'):
         client().kv['app/flag']
+
+
+@responses.activate
+def test_the_callers_session_carries_its_auth_headers_and_hooks() -> None:
+    responses.add(responses.GET, URL, json=ENTRY, headers=CONSUL_HEADERS)
+    seen: list[int] = []
+    session = requests.Session()
+    session.auth = ('user', 'secret')
+    session.headers['X-Tenant'] = 'blue'
+    session.hooks['response'].append(lambda response, **_: seen.append(response.status_code))
+    consul = client(session=session)
+    assert consul.kv['app/flag'] == 'on'
+    sent = responses.calls[0].request
+    assert sent.headers['Authorization'].startswith('Basic ')
+    assert sent.headers['X-Tenant'] == 'blue'
+    assert sent.headers['X-Consul-Token'] == 'mock-token'
+    assert seen == [200]
+    consul.close()
+    assert session.adapters, 'the caller owns the session: consulate does not close it'
