@@ -215,6 +215,7 @@ class Watcher(Generic[T], Iterator[T]):
         wait = None if index is None else self._wait_for(remaining)
         try:
             value, response = self._timed_read(index, wait)
+            new = response.index if response is not None else None  # garbled: InvalidResponse
         except self._wait_out as error:
             if self._poll.closed:  # the client was closed, or close() ended the read
                 self.close()
@@ -230,7 +231,6 @@ class Watcher(Generic[T], Iterator[T]):
             return False, None
         self._failures = 0
         self.last_error = None
-        new = response.index if response is not None else None
         if index is not None and new is not None and self._ordered and new < index:
             self._index = None  # the index went backwards: read afresh, without blocking
             return False, None

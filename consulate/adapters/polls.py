@@ -92,6 +92,7 @@ class LongPoll:
         self._make_session = session
         self._session: requests.Session | None = None
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._interruptions = 0
 
     def __repr__(self) -> str:
         return f'<LongPoll {"closed" if self.closed else "open"}>'
@@ -119,11 +120,16 @@ class LongPoll:
         return self._session
 
     def interrupt(self) -> None:
-        """End the request in flight, if any: its read fails at once with a connection error."""
+        """End the request in flight, if any: its read fails at once with a connection error.
+
+        A connection still connecting when this is called is shut down as soon
+        as it is connected (:meth:`_Tracked.connect`).
+        """
         with _LOCK:
+            self._interruptions += 1
             connections = [c for c in self._connections if c.consulate_poll is self]
-        for connection in connections:
-            _shut_down(connection.sock)
+            for connection in connections:
+                _shut_down(connection.sock)
 
     def close(self) -> None:
         """End the request in flight and refuse later ones; close the poll's connection."""
@@ -139,10 +145,16 @@ class LongPoll:
         self._connections = weakref.WeakSet()
         return session
 
-    def _note(self, connection: Any) -> None:
+    def _note(self, connection: Any) -> int:
+        """Note ``connection`` as the poll's (under ``_LOCK``); the interruptions so far."""
         if self.closed:
             raise Interrupted('the long poll was closed')
         self._connections.add(connection)
+        return self._interruptions
+
+    def _missed(self, since: int) -> bool:
+        """Whether the poll was closed or interrupted after ``since`` (under ``_LOCK``)."""
+        return self.closed or self._interruptions != since
 
 
 def _shut_down(sock: socket.socket | None) -> None:
@@ -171,17 +183,30 @@ class _Counted:
 
 
 class _Tracked(_Counted):
-    """Notes too, as each request is written, the long poll of the writing thread."""
+    """Notes too, as each request is written, the long poll of the writing thread.
+
+    urllib3 connects a new connection inside ``request``, after the poll was
+    noted: an interruption that came while it connected (and found no socket
+    to shut down) is carried out as soon as the socket exists.
+    """
 
     consulate_poll: LongPoll | None = None
+    consulate_since = 0
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         poll = _CURRENT.poll
         with _LOCK:
             self.consulate_poll = poll
             if poll is not None:
-                poll._note(self)
+                self.consulate_since = poll._note(self)
         return super().request(*args, **kwargs)
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        with _LOCK:
+            poll = self.consulate_poll
+            if poll is not None and poll._missed(self.consulate_since):
+                _shut_down(self.sock)  # type: ignore[attr-defined]
 
 
 class CountedHTTPConnection(_Counted, HTTPConnection):

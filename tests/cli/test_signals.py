@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ import pytest
 import consulate
 from consulate.testing import ConsulAgent
 from tests.cli.conftest import ROOT, cli_env, start_cli
+from tests.support.polling import eventually
 from tests.support.proxy import RecordingProxy
 
 
@@ -28,13 +29,6 @@ from tests.support.proxy import RecordingProxy
 def lock_name(consul: consulate.Consul, name: str) -> Iterator[str]:
     yield name
     consul.kv.delete(name, recurse=True)
-
-
-def eventually(condition: Callable[[], object], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, 'timed out'
-        time.sleep(0.05)
 
 
 def holder(consul: consulate.Consul, key: str) -> str | None:
@@ -86,7 +80,7 @@ def test_run_once_stops_its_command_and_frees_the_lock(
     # The shell starts a process of its own: it must be stopped too.
     job = f'sleep 30 & echo "$$ $!" > {pids}.tmp; mv {pids}.tmp {pids}; wait'
     process = start_cli('run_once', lock_name, '--', 'sh', '-c', job, addr=consul_agent.http_addr)
-    eventually(pids.exists)
+    eventually(pids.exists, 20)
     session = holder(consul, lock_name)
     assert session is not None
     shell, grandchild = (int(pid) for pid in pids.read_text().split())
@@ -96,7 +90,7 @@ def test_run_once_stops_its_command_and_frees_the_lock(
     assert stderr == f'consulate: {message}\n'
     assert lock_name not in consul.kv
     assert session not in sessions(consul)
-    eventually(lambda: not running(shell) and not running(grandchild))
+    eventually(lambda: not running(shell) and not running(grandchild), 20)
 
 
 def test_lock_stops_its_command_on_sigint(
@@ -104,7 +98,7 @@ def test_lock_stops_its_command_on_sigint(
 ) -> None:
     key = f'{lock_name}/.lock'
     process = start_cli('lock', lock_name, '--', 'sleep', '30', addr=consul_agent.http_addr)
-    eventually(lambda: holder(consul, key))
+    eventually(lambda: holder(consul, key), 20)
     session = holder(consul, key)
     process.send_signal(signal.SIGINT)
     status, stderr = finish(process)
@@ -120,12 +114,12 @@ def test_lock_waiting_for_the_lock_is_interrupted_without_leaving_a_session(
     first = start_cli('lock', lock_name, '--', 'sleep', '30', addr=consul_agent.http_addr)
     second = None
     try:
-        eventually(lambda: holder(consul, key))
+        eventually(lambda: holder(consul, key), 20)
         ours = holder(consul, key)
         before = sessions(consul)
         second = start_cli('lock', lock_name, '--', 'true', addr=consul_agent.http_addr)
         # The waiter has made its session once there is one more.
-        eventually(lambda: len(sessions(consul) - before) == 1)
+        eventually(lambda: len(sessions(consul) - before) == 1, 20)
         second.send_signal(signal.SIGINT)
         status, stderr = finish(second)
         assert (status, stderr) == (130, 'consulate: interrupted\n')
@@ -145,7 +139,7 @@ def test_a_command_that_ignores_sigterm_is_killed_after_the_grace_period(
     ready = tmp_path / 'ready'
     script = f'trap "" TERM; touch {ready}; sleep 10 & wait; wait'
     process = start_cli('lock', lock_name, '--', 'sh', '-c', script, addr=consul_agent.http_addr)
-    eventually(ready.exists)
+    eventually(ready.exists, 20)
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     status, stderr = finish(process)
@@ -188,7 +182,7 @@ def test_ctrl_c_at_a_terminal(
     )
     os.close(slave)
     try:
-        eventually(ready.exists)
+        eventually(ready.exists, 20)
         os.write(master, b'\x03')  # the terminal's interrupt character
         status, stderr = finish(process)
     finally:
@@ -208,7 +202,7 @@ def test_restore_interrupted_says_how_far_it_got(fresh_agent: ConsulAgent, tmp_p
             stderr=subprocess.PIPE,
             env=cli_env(proxy.addr),
         )
-        eventually(lambda: len(proxy.seen) >= 2)
+        eventually(lambda: len(proxy.seen) >= 2, 20)
         process.send_signal(signal.SIGINT)
         status, stderr = finish(process)
     with fresh_agent.client() as client:

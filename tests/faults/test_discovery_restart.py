@@ -14,7 +14,7 @@ from collections.abc import Callable
 import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
-from tests.support.wait import eventually, within
+from tests.support.polling import eventually, within
 
 ClientOf = Callable[..., consulate.Consul]
 

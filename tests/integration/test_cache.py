@@ -18,8 +18,8 @@ import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent, free_ports
 from tests.support.names import unique
+from tests.support.polling import eventually, within
 from tests.support.proxy import RecordingProxy
-from tests.support.wait import eventually, within
 
 
 def check_status(snapshot: list[dict[str, Any]], service_id: str) -> str | None:

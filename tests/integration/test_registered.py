@@ -15,8 +15,8 @@ import consulate
 from consulate import exceptions
 from consulate.testing import ConsulAgent
 from tests.support.names import unique
+from tests.support.polling import eventually
 from tests.support.proxy import RecordingProxy
-from tests.support.wait import eventually
 
 
 def own_check(consul: consulate.Consul, service_id: str) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ['eventually']
+__all__ = ['eventually', 'within']
 
 T = TypeVar('T')
 
@@ -69,6 +69,17 @@ def eventually(
                 f'({tries} tries); the last try {answer:.500}'
             ) from last_error
         time.sleep(min(interval, remaining))
+
+
+def within(seconds: float, probe: Callable[[], object], interval: float = 0.01) -> float:
+    """How long ``probe`` took to become truthy; fail if that is more than ``seconds``."""
+    started = time.monotonic()
+    while not probe():
+        elapsed = time.monotonic() - started
+        if elapsed > seconds:
+            raise AssertionError(f'not within {seconds}s')
+        time.sleep(interval)
+    return time.monotonic() - started
 
 
 def _describe(probe: Callable[[], object]) -> str:

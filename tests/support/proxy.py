@@ -46,7 +46,8 @@ class Canned:
     only that many bytes of the body, under the full Content-Length, then
     closes the connection; ``drop`` closes the connection without answering
     at all, once the request was received (and, with ``forward``, applied by
-    the agent).
+    the agent); ``trailing`` is written after the answer, as stray bytes on a
+    connection the client keeps (an answer to nothing).
     """
 
     status: int | None = None
@@ -55,6 +56,7 @@ class Canned:
     forward: bool = False
     cut: int | None = None
     drop: bool = False
+    trailing: bytes = b''
 
 
 @dataclass
@@ -110,7 +112,7 @@ class RecordingProxy:
                     content = content[: canned.cut]
                 self.end_headers()
                 try:
-                    self.wfile.write(content)
+                    self.wfile.write(content + (canned.trailing if canned is not None else b''))
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a read timeout): nothing to answer
 
