@@ -6,15 +6,17 @@ endpoint, transactions, locks and semaphores, and the ``consulate`` command.
 Storing (:func:`encode_value`): ``str`` as UTF-8 text, ``bytes`` as they are,
 ``None`` as an empty value, anything else JSON-encoded.
 
-Reading (:func:`decode_value`): Consul's base64 ``Value`` is decoded, then the
-bytes are "fully decoded if possible": JSON when the text is a JSON object,
-array, string, number, ``true``, ``false`` or ``null`` (NaN and Infinity are
-not JSON); else ``str`` for UTF-8 text; else the exact ``bytes``. These are the
-answers of ``json.loads`` tried on every value whose first byte can start
-JSON, without its exceptions: numbers and the three names are matched
-exactly, objects, arrays and strings are parsed only when their last byte
-closes them, so plain text, digit-led text (``007``, ``2024-01-01``,
-``1.2.3``) and binary values cost no failed parse.
+Reading (:func:`decode_value`): Consul's base64 ``Value`` is decoded to the
+stored bytes, returned as ``str`` when they are UTF-8 text, else as the exact
+``bytes``; JSON text stays text, as consulate 0.6.0 returned it. With
+``decode_json=True`` (``Consul(decode_json=True)``) a value that is JSON (an
+object, array, string, number, ``true``, ``false`` or ``null``; NaN and
+Infinity are not JSON) is decoded as well. Those are the answers of
+``json.loads`` tried on every value whose first byte can start JSON, without
+its exceptions: numbers and the three names are matched exactly, objects,
+arrays and strings are parsed only when their last byte closes them, so plain
+text, digit-led text (``007``, ``2024-01-01``, ``1.2.3``) and binary values
+cost no failed parse.
 
 Keys (:func:`key_path`, :func:`quote_key`): one leading ``/`` is dropped, empty,
 ``.`` and ``..`` segments and control characters are refused, and the URL form
@@ -78,10 +80,10 @@ def encode_value(value: Any) -> bytes:
         ) from error
 
 
-def decode_value(value: str | None, decode_json: bool = True) -> Any:
-    """Decode a base64 ``Value`` from Consul: JSON if it is JSON, else str, else bytes.
+def decode_value(value: str | None, decode_json: bool = False) -> Any:
+    """Decode a base64 ``Value`` from Consul: ``str`` if it is UTF-8, else the ``bytes``.
 
-    :param decode_json: False returns JSON text as ``str``
+    :param decode_json: also decode a value that is JSON text (``'true'`` -> ``True``)
     """
     if value is None:
         return None
