@@ -98,9 +98,9 @@ def clear(consul: Consul, node: str) -> None:
     for session in consul.session.list():
         consul.session.destroy(session['ID'])
     consul.kv.delete('', recurse=True)
-    for service in consul.agent.services():
+    for service in consul.agent.service_records():
         consul.agent.service.deregister(service['ID'])
-    for check in consul.agent.checks():
+    for check in consul.agent.check_records():
         consul.agent.check.deregister(check['CheckID'])
     for other in consul.catalog.nodes():
         if other['Node'] != node:
