@@ -155,7 +155,9 @@ def test_service_tcp_check_and_more_checks(
         interval='1s',
         checks=[{'Name': 'extra', 'TTL': '30s'}],
     )
-    checks = {c['CheckID']: c for c in consul.agent.check_records(filter=f'ServiceID == "{service_name}"')}
+    checks = {
+        c['CheckID']: c for c in consul.agent.check_records(filter=f'ServiceID == "{service_name}"')
+    }
     assert sorted(checks) == [f'service:{service_name}:1', f'service:{service_name}:2']
     assert sorted(c['Type'] for c in checks.values()) == ['tcp', 'ttl']
     tcp = next(cid for cid, c in checks.items() if c['Type'] == 'tcp')

@@ -106,7 +106,9 @@ def test_filters_and_options(consul: consulate.Consul, node: str) -> None:
     assert {'Service': name, 'Tags': ['a', 'b']} in consul.catalog.service_records(
         node_meta={'rack': rack}
     )
-    assert all(s['Service'] == name for s in consul.catalog.service_records(node_meta={'rack': rack}))
+    assert all(
+        s['Service'] == name for s in consul.catalog.service_records(node_meta={'rack': rack})
+    )
     assert len(consul.catalog.service(name, tag='a')) == 1
     assert len(consul.catalog.service(name, tag=['a', 'b'])) == 1
     assert consul.catalog.service(name, tag=['a', 'nope']) == []
