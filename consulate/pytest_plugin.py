@@ -5,7 +5,7 @@ any test may ask for the fixtures::
 
     def test_flag(consul):                   # a client of a dev agent
         consul.kv['flag'] = True
-        assert consul.kv['flag'] is True
+        assert consul.kv['flag'] == 'true'     # the stored text, as in consulate 0.6.0
 
 ``consul_agent``
     One dev agent (:class:`~consulate.testing.ConsulAgent`) for the test

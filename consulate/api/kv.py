@@ -28,6 +28,7 @@ from consulate.api.values import (
     key_path,
     quote_key,
     stored_bytes,
+    stored_key,
 )
 
 if TYPE_CHECKING:
@@ -80,8 +81,7 @@ class KV(Endpoint):
     def __delitem__(self, item: str) -> None:
         """Delete a key (``DELETE /v1/kv/:key``); a missing key is not an error, as in consulate 0.6.0.
 
-        ``consul.kv.delete(key, must_exist=True)`` raises
-        :class:`~consulate.exceptions.KeyNotFound` for a missing key instead.
+        ``delete(key, must_exist=True)`` raises KeyNotFound for a missing key instead.
         """
         self.delete(item)
 
@@ -159,7 +159,7 @@ class KV(Endpoint):
         :raises consulate.exceptions.PayloadTooLarge: the value is over the agent's limit
             (512 KiB by default); what was stored is left as it was
         """
-        key = item if exact_key else _strip_folder_slash(item, value)
+        key = item if exact_key else stored_key(item, value)
         shapes.json_bool(self._put(self._key_url(key), data=encode_value(value), raw_body=True))
 
     def set_record(
@@ -185,7 +185,7 @@ class KV(Endpoint):
         params: dict[str, Any] = {'flags': check_flags(flags)}
         if not replace:
             params['cas'] = 0
-        key = item if exact_key else _strip_folder_slash(item, value)
+        key = item if exact_key else stored_key(item, value)
         return self._put_bool(self._key_url(key), params, encode_value(value), raw_body=True)
 
     def delete(self, item: str, recurse: bool = False, *, must_exist: bool = False) -> bool:
@@ -453,15 +453,3 @@ class KV(Endpoint):
         if not ops:
             return 0
         return self._child(txn.Txn).execute_batches(ops)
-
-
-def _strip_folder_slash(key: str, value: Any) -> str:
-    """``key`` without its trailing slashes if ``value`` is truthy, as consulate 0.6 stored it.
-
-    An empty or ``None`` value keeps them: that is a "folder" key.
-    """
-    try:
-        truthy = bool(value)
-    except (TypeError, ValueError):  # objects without a truth value count as a value
-        truthy = True
-    return key.rstrip('/') if truthy and key.endswith('/') else key

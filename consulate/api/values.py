@@ -35,7 +35,15 @@ from urllib.parse import quote
 
 from consulate import exceptions
 
-__all__ = ['check_flags', 'decode_value', 'encode_value', 'key_path', 'quote_key', 'stored_bytes']
+__all__ = [
+    'check_flags',
+    'decode_value',
+    'encode_value',
+    'key_path',
+    'quote_key',
+    'stored_bytes',
+    'stored_key',
+]
 
 #: The characters a key may not hold (Consul refuses or mangles them).
 _CONTROL_CHARS = re.compile('[\x00-\x1f\x7f]')
@@ -210,6 +218,18 @@ def key_path(key: str) -> str:
             f'invalid KV key {key!r}: control characters are not allowed'
         )
     return path
+
+
+def stored_key(key: str, value: Any) -> str:
+    """``key`` without its trailing slashes if ``value`` is truthy, as consulate 0.6 stored it.
+
+    An empty or ``None`` value keeps them: that is a "folder" key.
+    """
+    try:
+        truthy = bool(value)
+    except (TypeError, ValueError):  # objects without a truth value count as a value
+        truthy = True
+    return key.rstrip('/') if truthy and key.endswith('/') else key
 
 
 def quote_key(key: str) -> str:
