@@ -343,7 +343,7 @@ class KVCache(Cache[Mapping[str, Any]], Mapping[str, Any]):
 
 
 class ServicesCache(Cache[list[dict[str, Any]]]):
-    """The catalog's services with their tags, as ``consul.catalog.services()``.
+    """The catalog's services with their tags, as ``consul.catalog.service_records()``.
 
     :attr:`value` is a list of ``{'Service': name, 'Tags': [...]}``, sorted by name.
     """

@@ -127,6 +127,8 @@ class Consul:
     :param namespace: Consul Enterprise namespace, sent only when set
     :param partition: Consul Enterprise admin partition, sent only when set
     :param decode_json: decode KV values that hold JSON text into Python values
+        (``'true'`` read back as ``True``); off by default, as in consulate 0.6.0:
+        a value comes back as the stored text (``str``, or ``bytes`` when not UTF-8)
     :param tls_server_name: the name the server certificate must carry, when
         it differs from ``host``
     :param env: the environment to read instead of ``os.environ``
@@ -151,7 +153,7 @@ class Consul:
         consistency: str | None = None,
         namespace: str | None = None,
         partition: str | None = None,
-        decode_json: bool = True,
+        decode_json: bool = False,
         tls_server_name: str | None = None,
         env: Mapping[str, str] | None = None,
         pool_size: int | None = None,

@@ -5,7 +5,7 @@ any test may ask for the fixtures::
 
     def test_flag(consul):                   # a client of a dev agent
         consul.kv['flag'] = True
-        assert consul.kv['flag'] is True
+        assert consul.kv['flag'] == 'true'     # the stored text, as in consulate 0.6.0
 
 ``consul_agent``
     One dev agent (:class:`~consulate.testing.ConsulAgent`) for the test
@@ -98,9 +98,9 @@ def clear(consul: Consul, node: str) -> None:
     for session in consul.session.list():
         consul.session.destroy(session['ID'])
     consul.kv.delete('', recurse=True)
-    for service in consul.agent.services():
+    for service in consul.agent.service_records():
         consul.agent.service.deregister(service['ID'])
-    for check in consul.agent.checks():
+    for check in consul.agent.check_records():
         consul.agent.check.deregister(check['CheckID'])
     for other in consul.catalog.nodes():
         if other['Node'] != node:

@@ -329,14 +329,14 @@ class Watch:
         )
 
     def services(self, **options: Any) -> Watcher[Any]:
-        """Watch the catalog's services, as ``consul.catalog.services()`` returns them.
+        """Watch the catalog's services, as ``consul.catalog.service_records()`` returns them.
 
         ``GET /v1/catalog/services``.
         """
         catalog, mode = self._consul.catalog, self._mode(options)
 
         def read(index: int | None, wait: float | None) -> tuple[Any, Response | None]:
-            value = catalog.services(index=index, wait=wait, consistency=mode)
+            value = catalog.service_records(index=index, wait=wait, consistency=mode)
             return value, catalog.last_response
 
         return Watcher(read, poll=self._consul.adapter.long_poll(), name='services', **options)

@@ -16,6 +16,7 @@ answers; otherwise starts a throwaway dev agent. Run it with
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import threading
@@ -83,17 +84,17 @@ def main() -> int:
             thread.start()
         try:
             leader = next_leader(consul, key, None)
-            print(f'observer: {leader.value["leader"]} leads, on node {leader.node}')
+            print(f'observer: {json.loads(leader.value)["leader"]} leads, on node {leader.node}')
 
             print("\noperator: destroying the leader's session (as a failing check would)")
             consul.session.destroy(leader.session_id)
             leader = next_leader(consul, key, leader.session_id)
-            print(f'observer: {leader.value["leader"]} leads now')
+            print(f'observer: {json.loads(leader.value)["leader"]} leads now')
 
             print('\noperator: deleting the lock key')
             consul.kv.delete(leader.key)
             leader = next_leader(consul, key, leader.session_id)
-            print(f'observer: {leader.value["leader"]} leads now')
+            print(f'observer: {json.loads(leader.value)["leader"]} leads now')
         finally:
             print('\nEnding the election')
             done.set()

@@ -14,7 +14,7 @@ import consulate
 
 def feature_enabled(consul: consulate.Consul, feature: str) -> bool:
     """The application code under test: a feature flag kept in Consul's KV store."""
-    return bool(consul.kv.get(f'flags/{feature}', False))
+    return consul.kv.get(f'flags/{feature}') == 'true'  # the stored text: True is stored as 'true'
 
 
 def test_a_flag_turns_the_feature_on(consul: consulate.Consul) -> None:

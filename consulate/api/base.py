@@ -82,6 +82,7 @@ class Context:
     :ivar namespace: Consul Enterprise namespace, sent as ``?ns=`` when set
     :ivar partition: Consul Enterprise admin partition, sent as ``?partition=`` when set
     :ivar decode_json: whether KV reads decode JSON text into Python values
+        (default False: the stored text, as consulate 0.6.0 returned it)
     """
 
     uri: str
@@ -91,7 +92,7 @@ class Context:
     consistency: str | None = None
     namespace: str | None = None
     partition: str | None = None
-    decode_json: bool = True
+    decode_json: bool = False
 
     def __post_init__(self) -> None:
         check_consistency(self.consistency)
@@ -133,7 +134,7 @@ class Endpoint:
         consistency: str | None = None,
         namespace: str | None = None,
         partition: str | None = None,
-        decode_json: bool = True,
+        decode_json: bool = False,
     ) -> None:
         if isinstance(uri, Context):
             context = uri

@@ -15,6 +15,7 @@ from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList, JSONObject
 from consulate.api.caching import cache_options
+from consulate.api.keyed import KeyedList
 
 __all__ = ['Catalog', 'node_meta_params', 'tag_list']
 
@@ -168,30 +169,61 @@ class Catalog(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
-        """Return every service name of the datacenter with its tags, as a list (``GET /v1/catalog/services``).
+    ) -> KeyedList:
+        """Return the datacenter's services as consulate 0.6.0 did: ``[{name: tags}]`` (``GET /v1/catalog/services``).
 
-        Consul answers with an object mapping each service name to the union
-        of its instances' tags, in no stable order; this returns one dict per
-        service, sorted by name, with its tags sorted:
-        ``[{'Service': 'web', 'Tags': ['v1', 'v2']}, ...]``.
+        A list holding Consul's object, which maps each service name to the
+        union of its instances' tags: ``[{'consul': [], 'web': ['v1']}]``. It
+        is also read like that object: ``'web' in services``,
+        ``services['web']``, ``services.items()``
+        (:class:`~consulate.api.keyed.KeyedList`). :meth:`service_records`
+        returns one dict per service instead.
 
         :param node_meta: only the services on nodes with all these metadata values
         :param cached: let the agent answer from its cache, as in :meth:`datacenters`
         :raises consulate.exceptions.ValidationError: ``max_age`` or
             ``stale_if_error`` without ``cached``
         """
-        url = self._url('services')
+        query = {'index': index, 'wait': wait, 'consistency': consistency}
+        return KeyedList.of(self._services(node_meta, cached, max_age, stale_if_error, **query))
+
+    def service_records(
+        self,
+        *,
+        node_meta: Mapping[str, str] | None = None,
+        index: int | None = None,
+        wait: str | float | None = None,
+        consistency: str | None = None,
+        cached: bool = False,
+        max_age: str | float | None = None,
+        stale_if_error: str | float | None = None,
+    ) -> JSONList:
+        """Return every service name with its tags, one dict each (``GET /v1/catalog/services``).
+
+        Sorted by name, the tags sorted:
+        ``[{'Service': 'web', 'Tags': ['v1', 'v2']}, ...]``. The parameters
+        are those of :meth:`services`.
+        """
+        query = {'index': index, 'wait': wait, 'consistency': consistency}
+        found = self._services(node_meta, cached, max_age, stale_if_error, **query)
+        return [{'Service': name, 'Tags': sorted(found[name] or [])} for name in sorted(found)]
+
+    def _services(
+        self,
+        node_meta: Mapping[str, str] | None,
+        cached: bool,
+        max_age: str | float | None,
+        stale_if_error: str | float | None,
+        **query: Any,
+    ) -> dict[str, Any]:
+        """Consul's ``{name: tags}`` object, checked (``{}`` for null)."""
         extra, headers = cache_options(cached, max_age, stale_if_error)
         params = node_meta_params(node_meta) | extra
-        response = self._get(
-            url, params, index=index, wait=wait, consistency=consistency, headers=headers
-        )
+        response = self._get(self._url('services'), params, headers=headers, **query)
         found = shapes.json_object(response) if response.json() is not None else {}
-        if not all(tags is None or isinstance(tags, list) for tags in found.values()):
+        if not all(_tag_list_or_null(tags) for tags in found.values()):
             raise shapes.invalid(response, 'the tags of each service')
-        with self._shaping(response):
-            return [{'Service': name, 'Tags': sorted(found[name] or [])} for name in sorted(found)]
+        return found
 
     def service(
         self,
@@ -328,3 +360,8 @@ def tag_list(tag: str | Iterable[str] | None) -> list[str] | None:
     if tag is None:
         return None
     return [tag] if isinstance(tag, str) else list(tag)
+
+
+def _tag_list_or_null(tags: Any) -> bool:
+    """Whether ``tags`` is what Consul sends as a service's tags: a list of strings, or null."""
+    return tags is None or (isinstance(tags, list) and all(isinstance(t, str) for t in tags))

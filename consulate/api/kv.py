@@ -2,11 +2,11 @@
 
 Values are written as the seed documents: a ``str`` is stored as UTF-8 text,
 ``bytes`` as they are, ``None`` as an empty value and anything else
-JSON-encoded. Reads return values "fully decoded if possible": JSON where the
-stored text is valid JSON, else ``str`` for UTF-8 text, else the exact
-``bytes``. Build the client with ``decode_json=False`` to get JSON-looking
-text (``"123"``, ``"true"``) back as ``str``; ``get(key, raw=True)`` returns
-the stored bytes untouched.
+JSON-encoded. Reads return the stored value as consulate 0.6.0 did: ``str``
+when it is UTF-8 text, else the exact ``bytes``, with no JSON decoding
+(``consul.kv['n'] = 5`` reads back ``'5'``). Build the client with
+``decode_json=True`` to get JSON text decoded as well (``5``, ``True``,
+dicts); ``get(key, raw=True)`` returns the stored bytes untouched.
 
 This module is over 400 lines because KV is one class with the whole
 ``dict`` interface, the records, the lock calls and the bulk writes that
@@ -28,6 +28,7 @@ from consulate.api.values import (
     key_path,
     quote_key,
     stored_bytes,
+    stored_key,
 )
 
 if TYPE_CHECKING:
@@ -47,8 +48,10 @@ class KV(Endpoint):
     work as they do on a ``dict``; :meth:`get_record`, :meth:`set_record` and
     :meth:`records` reach the flags and indexes of each entry.
 
-    Whether stored JSON text is decoded on read is the client's
-    ``decode_json`` setting (``Consul(decode_json=False)``).
+    Values come back as the stored text (``str``, or ``bytes`` when they
+    are not UTF-8), as in consulate 0.6.0; whether stored JSON text is also
+    decoded is the client's ``decode_json`` setting
+    (``Consul(decode_json=True)``).
     """
 
     PREFIX = 'kv'
@@ -63,7 +66,9 @@ class KV(Endpoint):
         return response.status_code == 200
 
     def __getitem__(self, item: str) -> Any:
-        """Return the key's value, fully decoded if possible.
+        """Return the key's value: ``str`` if UTF-8, else ``bytes`` (``GET /v1/kv/:key``).
+
+        JSON text is decoded too when the client has ``decode_json=True``.
 
         :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
         """
@@ -74,14 +79,11 @@ class KV(Endpoint):
         self.set(item, value)
 
     def __delitem__(self, item: str) -> None:
-        """Delete a key, as ``del`` on a dict: one atomic transaction that fails if it is missing.
+        """Delete a key (``DELETE /v1/kv/:key``); a missing key is not an error, as in consulate 0.6.0.
 
-        :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
+        ``delete(key, must_exist=True)`` raises KeyNotFound for a missing key instead.
         """
-        path = key_path(item)
-        response = self._txn([txn.kv_get(path), txn.kv_delete(path)])
-        if response.status_code == 409:
-            raise exceptions.KeyNotFound(404, 'DELETE', f'/v1/kv/{path}', f'no key {path!r}')
+        self.delete(item)
 
     def __iter__(self) -> Iterator[str]:
         """Iterate over every key in the store."""
@@ -103,7 +105,7 @@ class KV(Endpoint):
         wait: str | float | None = None,
         consistency: str | None = None,
     ) -> Any:
-        """Return the key's value fully decoded if possible, or ``default`` if it is missing.
+        """Return the key's value (``str``, or ``bytes`` if not UTF-8), or ``default`` if it is missing.
 
         A stored value that is falsy (``0``, ``''``, ``None``) is returned, not
         ``default``. ``GET /v1/kv/:key``.
@@ -157,7 +159,7 @@ class KV(Endpoint):
         :raises consulate.exceptions.PayloadTooLarge: the value is over the agent's limit
             (512 KiB by default); what was stored is left as it was
         """
-        key = item if exact_key else _strip_folder_slash(item, value)
+        key = item if exact_key else stored_key(item, value)
         shapes.json_bool(self._put(self._key_url(key), data=encode_value(value), raw_body=True))
 
     def set_record(
@@ -183,16 +185,29 @@ class KV(Endpoint):
         params: dict[str, Any] = {'flags': check_flags(flags)}
         if not replace:
             params['cas'] = 0
-        key = item if exact_key else _strip_folder_slash(item, value)
+        key = item if exact_key else stored_key(item, value)
         return self._put_bool(self._key_url(key), params, encode_value(value), raw_body=True)
 
-    def delete(self, item: str, recurse: bool = False) -> bool:
+    def delete(self, item: str, recurse: bool = False, *, must_exist: bool = False) -> bool:
         """Delete a key, or with ``recurse`` every key under the prefix (``DELETE /v1/kv/:key``).
 
-        Deleting a key that does not exist is not an error: Consul answers
-        true, and so does this method. Use ``del consul.kv[key]`` to get a
-        KeyError for a missing key.
+        Deleting a key that does not exist is not an error, as in consulate
+        0.6.0: Consul answers true, and so does this method.
+
+        :param must_exist: raise KeyNotFound if the key is missing; the check
+            and the delete are one atomic transaction (``PUT /v1/txn``)
+        :raises consulate.exceptions.KeyNotFound: ``must_exist`` and the key
+            does not exist (a KeyError)
+        :raises consulate.exceptions.ValidationError: ``must_exist`` with ``recurse``
         """
+        if must_exist:
+            if recurse:
+                raise exceptions.ValidationError('must_exist deletes one key, not a prefix')
+            path = key_path(item)
+            response = self._txn([txn.kv_get(path), txn.kv_delete(path)])
+            if response.status_code == 409:
+                raise exceptions.KeyNotFound(404, 'DELETE', f'/v1/kv/{path}', f'no key {path!r}')
+            return True
         url = self._key_url(item) if not recurse else self._url_for_prefix(item)
         return shapes.json_bool(self._delete(url, {'recurse': recurse}))
 
@@ -438,15 +453,3 @@ class KV(Endpoint):
         if not ops:
             return 0
         return self._child(txn.Txn).execute_batches(ops)
-
-
-def _strip_folder_slash(key: str, value: Any) -> str:
-    """``key`` without its trailing slashes if ``value`` is truthy, as consulate 0.6 stored it.
-
-    An empty or ``None`` value keeps them: that is a "folder" key.
-    """
-    try:
-        truthy = bool(value)
-    except (TypeError, ValueError):  # objects without a truth value count as a value
-        truthy = True
-    return key.rstrip('/') if truthy and key.endswith('/') else key

@@ -55,7 +55,8 @@ class LockHolder:
     :ivar key: the lock's full KV key
     :ivar session_id: the session holding it
     :ivar node: the node that session belongs to
-    :ivar value: the value stored in the key, decoded as ``consul.kv`` decodes it
+    :ivar value: the value stored in the key, as ``consul.kv`` reads it (the stored text:
+        ``json.loads`` it for a value given as a dict; decoded with ``decode_json=True``)
     :ivar lock_index: how many times the key has been locked (its ``LockIndex``)
     """
 

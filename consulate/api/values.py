@@ -6,15 +6,17 @@ endpoint, transactions, locks and semaphores, and the ``consulate`` command.
 Storing (:func:`encode_value`): ``str`` as UTF-8 text, ``bytes`` as they are,
 ``None`` as an empty value, anything else JSON-encoded.
 
-Reading (:func:`decode_value`): Consul's base64 ``Value`` is decoded, then the
-bytes are "fully decoded if possible": JSON when the text is a JSON object,
-array, string, number, ``true``, ``false`` or ``null`` (NaN and Infinity are
-not JSON); else ``str`` for UTF-8 text; else the exact ``bytes``. These are the
-answers of ``json.loads`` tried on every value whose first byte can start
-JSON, without its exceptions: numbers and the three names are matched
-exactly, objects, arrays and strings are parsed only when their last byte
-closes them, so plain text, digit-led text (``007``, ``2024-01-01``,
-``1.2.3``) and binary values cost no failed parse.
+Reading (:func:`decode_value`): Consul's base64 ``Value`` is decoded to the
+stored bytes, returned as ``str`` when they are UTF-8 text, else as the exact
+``bytes``; JSON text stays text, as consulate 0.6.0 returned it. With
+``decode_json=True`` (``Consul(decode_json=True)``) a value that is JSON (an
+object, array, string, number, ``true``, ``false`` or ``null``; NaN and
+Infinity are not JSON) is decoded as well. Those are the answers of
+``json.loads`` tried on every value whose first byte can start JSON, without
+its exceptions: numbers and the three names are matched exactly, objects,
+arrays and strings are parsed only when their last byte closes them, so plain
+text, digit-led text (``007``, ``2024-01-01``, ``1.2.3``) and binary values
+cost no failed parse.
 
 Keys (:func:`key_path`, :func:`quote_key`): one leading ``/`` is dropped, empty,
 ``.`` and ``..`` segments and control characters are refused, and the URL form
@@ -33,7 +35,15 @@ from urllib.parse import quote
 
 from consulate import exceptions
 
-__all__ = ['check_flags', 'decode_value', 'encode_value', 'key_path', 'quote_key', 'stored_bytes']
+__all__ = [
+    'check_flags',
+    'decode_value',
+    'encode_value',
+    'key_path',
+    'quote_key',
+    'stored_bytes',
+    'stored_key',
+]
 
 #: The characters a key may not hold (Consul refuses or mangles them).
 _CONTROL_CHARS = re.compile('[\x00-\x1f\x7f]')
@@ -78,10 +88,10 @@ def encode_value(value: Any) -> bytes:
         ) from error
 
 
-def decode_value(value: str | None, decode_json: bool = True) -> Any:
-    """Decode a base64 ``Value`` from Consul: JSON if it is JSON, else str, else bytes.
+def decode_value(value: str | None, decode_json: bool = False) -> Any:
+    """Decode a base64 ``Value`` from Consul: ``str`` if it is UTF-8, else the ``bytes``.
 
-    :param decode_json: False returns JSON text as ``str``
+    :param decode_json: also decode a value that is JSON text (``'true'`` -> ``True``)
     """
     if value is None:
         return None
@@ -208,6 +218,18 @@ def key_path(key: str) -> str:
             f'invalid KV key {key!r}: control characters are not allowed'
         )
     return path
+
+
+def stored_key(key: str, value: Any) -> str:
+    """``key`` without its trailing slashes if ``value`` is truthy, as consulate 0.6 stored it.
+
+    An empty or ``None`` value keeps them: that is a "folder" key.
+    """
+    try:
+        truthy = bool(value)
+    except (TypeError, ValueError):  # objects without a truth value count as a value
+        truthy = True
+    return key.rstrip('/') if truthy and key.endswith('/') else key
 
 
 def quote_key(key: str) -> str:

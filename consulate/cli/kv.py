@@ -144,7 +144,7 @@ def remove(consul: Consul, args: argparse.Namespace) -> int:
         consul.kv.delete(args.key, recurse=True)
         return 0
     try:
-        del consul.kv[args.key]
+        consul.kv.delete(args.key, must_exist=True)
     except exceptions.KeyNotFound:
         raise CliError(f'no key {args.key!r}') from None
     return 0

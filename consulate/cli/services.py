@@ -99,7 +99,7 @@ def register(consul: Consul, args: argparse.Namespace) -> int:
 
 def deregister(consul: Consul, args: argparse.Namespace) -> int:
     """``deregister``: ``PUT /v1/agent/service/deregister/:service_id``; an unknown ID is an error."""
-    known = {service.get('ID') for service in consul.agent.services()}
+    known = {service.get('ID') for service in consul.agent.service_records()}
     if args.service_id not in known:
         hints.acl_filter_hint(consul, args)
         raise CliError(f'no service with the ID {args.service_id!r} is registered with this agent')
@@ -110,7 +110,7 @@ def deregister(consul: Consul, args: argparse.Namespace) -> int:
 
 def services(consul: Consul, args: argparse.Namespace) -> int:
     """``services``: ``GET /v1/agent/services``, printed as JSON with sorted keys."""
-    listing = consul.agent.services()
+    listing = consul.agent.service_records()
     text = json.dumps(listing, sort_keys=True, indent=args.indent, ensure_ascii=False)
     write_stdout(f'{text}\n'.encode())
     if not listing:

@@ -56,7 +56,7 @@ def test_a_number_consul_cannot_use_is_refused_before_anything_is_sent(
     last = assert_failed(result, 2, f'argument {option}: ')
     assert re.search(r'must be|is 1 to|are 0 to', last), last
     assert proxy.seen == []
-    assert name not in {service['Service'] for service in consul.agent.services()}
+    assert name not in {service['Service'] for service in consul.agent.service_records()}
     assert name not in consul.kv
     assert not marker.exists()
 

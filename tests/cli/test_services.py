@@ -15,17 +15,17 @@ from tests.cli.conftest import Runner, assert_failed
 def service(consul: consulate.Consul, name: str) -> Iterator[str]:
     """A service name unique to the test; anything registered with it is removed afterwards."""
     yield name
-    for record in consul.agent.services():
+    for record in consul.agent.service_records():
         if record['Service'] == name:
             consul.agent.service.deregister(record['ID'])
 
 
 def registered(consul: consulate.Consul, service_id: str) -> dict[str, object] | None:
-    return next((s for s in consul.agent.services() if s['ID'] == service_id), None)
+    return next((s for s in consul.agent.service_records() if s['ID'] == service_id), None)
 
 
 def checks_of(consul: consulate.Consul, service_id: str) -> list[dict[str, object]]:
-    found = consul.agent.checks()
+    found = consul.agent.check_records()
     records = found.values() if isinstance(found, dict) else found
     return [check for check in records if check.get('ServiceID') == service_id]
 

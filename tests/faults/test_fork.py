@@ -210,9 +210,11 @@ def test_a_service_registered_before_fork_stays_registered_when_the_child_leaves
             return None
 
         fork_and_run(child)
-        services = {service['ID'] for service in consul.agent.services()}
+        services = {service['ID'] for service in consul.agent.service_records()}
         assert registration.service_id in services
-    assert registration.service_id not in {service['ID'] for service in consul.agent.services()}
+    assert registration.service_id not in {
+        service['ID'] for service in consul.agent.service_records()
+    }
 
 
 def test_a_cache_started_before_fork_is_not_healthy_in_the_child(

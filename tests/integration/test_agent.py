@@ -35,11 +35,11 @@ FAST_GOSSIP = {
 
 
 def checks_by_id(consul: consulate.Consul) -> dict[str, dict[str, Any]]:
-    return {check['CheckID']: check for check in consul.agent.checks()}
+    return {check['CheckID']: check for check in consul.agent.check_records()}
 
 
 def service_ids(consul: consulate.Consul) -> list[str]:
-    return [service['ID'] for service in consul.agent.services()]
+    return [service['ID'] for service in consul.agent.service_records()]
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_check_and_service_are_attributes_sharing_the_client(consul: consulate.C
 def test_service_register_list_deregister(any_consul: consulate.Consul, service_name: str) -> None:
     agent = any_consul.agent
     assert agent.service.register(service_name, port=80, tags=['a'], ttl='10s') is True
-    services = {s['ID']: s for s in agent.services()}
+    services = {s['ID']: s for s in agent.service_records()}
     assert services[service_name]['Service'] == service_name
     assert services[service_name]['Port'] == 80
     assert services[service_name]['Tags'] == ['a']
@@ -99,10 +99,10 @@ def test_one_service_and_one_check_are_still_lists(
     consul: consulate.Consul, service_name: str
 ) -> None:
     consul.agent.service.register(service_name, ttl=10)
-    services = consul.agent.services(filter=f'Service == "{service_name}"')
+    services = consul.agent.service_records(filter=f'Service == "{service_name}"')
     assert isinstance(services, list)
     assert [s['ID'] for s in services] == [service_name]
-    checks = consul.agent.checks(filter=f'ServiceID == "{service_name}"')
+    checks = consul.agent.check_records(filter=f'ServiceID == "{service_name}"')
     assert isinstance(checks, list)
     assert [c['CheckID'] for c in checks] == [f'service:{service_name}']
 
@@ -123,7 +123,7 @@ def test_service_register_with_every_option(consul: consulate.Consul, service_na
             meta={'team': 'a'},
             enable_tag_override=True,
         )
-        service = {s['ID']: s for s in consul.agent.services()}[sid]
+        service = {s['ID']: s for s in consul.agent.service_records()}[sid]
         assert service['Service'] == service_name
         assert service['Address'] == '192.0.2.10'
         assert service['Port'] == 8080
@@ -155,13 +155,15 @@ def test_service_tcp_check_and_more_checks(
         interval='1s',
         checks=[{'Name': 'extra', 'TTL': '30s'}],
     )
-    checks = {c['CheckID']: c for c in consul.agent.checks(filter=f'ServiceID == "{service_name}"')}
+    checks = {
+        c['CheckID']: c for c in consul.agent.check_records(filter=f'ServiceID == "{service_name}"')
+    }
     assert sorted(checks) == [f'service:{service_name}:1', f'service:{service_name}:2']
     assert sorted(c['Type'] for c in checks.values()) == ['tcp', 'ttl']
     tcp = next(cid for cid, c in checks.items() if c['Type'] == 'tcp')
     eventually(lambda: checks_by_id(consul)[tcp]['Status'] == 'passing')
     consul.agent.service.deregister(service_name)
-    assert not consul.agent.checks(filter=f'ServiceID == "{service_name}"')
+    assert not consul.agent.check_records(filter=f'ServiceID == "{service_name}"')
 
 
 def test_service_grpc_check(consul: consulate.Consul, service_name: str) -> None:

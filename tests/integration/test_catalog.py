@@ -60,7 +60,7 @@ def test_register_read_deregister(any_consul: consulate.Consul, node: str) -> No
     assert [(i['Node'], i['ServiceID'], i['ServiceTags']) for i in instances] == [
         (node, f'{name}1', ['master', 'v1'])
     ]
-    assert {'Service': name, 'Tags': ['master', 'v1']} in catalog.services()  # tags sorted
+    assert {'Service': name, 'Tags': ['master', 'v1']} in catalog.service_records()  # tags sorted
     assert [c['Status'] for c in any_consul.health.checks(name)] == ['passing']
 
     assert catalog.deregister(node, check_id=f'service:{name}1') is True
@@ -103,10 +103,12 @@ def test_filters_and_options(consul: consulate.Consul, node: str) -> None:
     assert [n['Node'] for n in nodes] == [node]  # one node is still a list
     assert nodes[0]['TaggedAddresses']['wan'] == '198.51.100.3'
     assert [n['Node'] for n in consul.catalog.nodes(filter=f'Meta.rack == "{rack}"')] == [node]
-    assert {'Service': name, 'Tags': ['a', 'b']} in consul.catalog.services(
+    assert {'Service': name, 'Tags': ['a', 'b']} in consul.catalog.service_records(
         node_meta={'rack': rack}
     )
-    assert all(s['Service'] == name for s in consul.catalog.services(node_meta={'rack': rack}))
+    assert all(
+        s['Service'] == name for s in consul.catalog.service_records(node_meta={'rack': rack})
+    )
     assert len(consul.catalog.service(name, tag='a')) == 1
     assert len(consul.catalog.service(name, tag=['a', 'b'])) == 1
     assert consul.catalog.service(name, tag=['a', 'nope']) == []
@@ -284,9 +286,9 @@ def test_token_rules_are_enforced(
         with pytest.raises(exceptions.Forbidden):
             client.catalog.register(node, '192.0.2.8', service={'Service': unique('svc')})
         assert [n['Node'] for n in client.catalog.nodes()] == [node]  # filtered
-        assert client.catalog.services() == [{'Service': name, 'Tags': []}]
+        assert client.catalog.service_records() == [{'Service': name, 'Tags': []}]
         assert consul_acl_agent.node_name in [n['Node'] for n in acl_consul.catalog.nodes()]
-        assert {'Service': 'consul', 'Tags': []} in acl_consul.catalog.services()
+        assert {'Service': 'consul', 'Tags': []} in acl_consul.catalog.service_records()
         with consul_acl_agent.client() as anonymous:
             assert anonymous.catalog.nodes() == []
             with pytest.raises(exceptions.Forbidden):

@@ -119,7 +119,7 @@ def test_every_block_runs_as_written(
     # The page cleaned up after itself.
     with agent.client() as client:
         assert client.kv.keys() == []
-        assert client.agent.services() == []
+        assert client.agent.service_records() == []
 
 
 def bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -19,17 +19,18 @@ import consulate
 def test_writes_and_registers(consul):
     assert isinstance(consul, consulate.Consul)
     consul.kv['app/flag'] = True
-    assert consul.kv['app/flag'] is True
+    assert consul.kv['app/flag'] == 'true'
     consul.agent.service.register('app', port=8080, ttl='30s')
     consul.agent.check.register('disk', ttl='30s')
     consul.session.create(name='app-session')
-    assert [s['ID'] for s in consul.agent.services()] == ['app']
+    assert [s['ID'] for s in consul.agent.service_records()] == ['app']
+    assert 'app' in consul.agent.services()
 
 
 def test_the_agent_was_cleared(consul, consul_agent):
     assert consul.kv.find('') == {}
-    assert consul.agent.services() == []
-    assert consul.agent.checks() == []
+    assert consul.agent.service_records() == []
+    assert consul.agent.check_records() == []
     assert consul.session.list() == []
     assert [n['Node'] for n in consul.catalog.nodes()] == [consul_agent.node_name]
 

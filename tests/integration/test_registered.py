@@ -21,11 +21,11 @@ from tests.support.proxy import RecordingProxy
 
 def own_check(consul: consulate.Consul, service_id: str) -> dict[str, Any] | None:
     """The service's TTL check as the agent holds it, or None."""
-    return {c['CheckID']: c for c in consul.agent.checks()}.get(f'service:{service_id}')
+    return {c['CheckID']: c for c in consul.agent.check_records()}.get(f'service:{service_id}')
 
 
 def registered_ids(consul: consulate.Consul) -> set[str]:
-    return {service['ID'] for service in consul.agent.services()}
+    return {service['ID'] for service in consul.agent.service_records()}
 
 
 def test_the_service_stays_passing_for_longer_than_three_ttls(consul: consulate.Consul) -> None:
@@ -86,7 +86,7 @@ def test_a_forgotten_service_is_registered_again(consul: consulate.Consul) -> No
         eventually(lambda: f'{name}-1' in registered_ids(consul), 5)
         eventually(lambda: (own_check(consul, f'{name}-1') or {}).get('Status') == 'passing', 5)
         assert web.reregistrations >= 1
-        [service] = [s for s in consul.agent.services() if s['ID'] == f'{name}-1']
+        [service] = [s for s in consul.agent.service_records() if s['ID'] == f'{name}-1']
         assert (service['Service'], service['Meta']) == (name, {'owner': 'tests'})
     assert f'{name}-1' not in registered_ids(consul)
 

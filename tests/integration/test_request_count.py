@@ -41,9 +41,9 @@ def test_get_is_one_request(
     counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
 ) -> None:
     consul.kv[f'{prefix}/a'] = {'n': 1}
-    assert counted.kv[f'{prefix}/a'] == {'n': 1}
+    assert counted.kv[f'{prefix}/a'] == '{"n": 1}'
     assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/a')]
-    assert counted.kv.get(f'{prefix}/a') == {'n': 1}
+    assert counted.kv.get(f'{prefix}/a') == '{"n": 1}'
     assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/a')]
     assert counted.kv.get(f'{prefix}/missing', 'default') == 'default'
     assert _sent(proxy) == [('GET', f'/v1/kv/{prefix}/missing')]
@@ -62,15 +62,26 @@ def test_set_is_one_request_and_no_read_first(
     assert consul.kv.get(f'{prefix}/a', raw=True) == b'two'
 
 
-def test_del_is_one_transaction(
+def test_del_is_one_request_and_silent_when_missing(
     counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
 ) -> None:
     consul.kv[f'{prefix}/a'] = 'x'
     del counted.kv[f'{prefix}/a']
+    assert _sent(proxy) == [('DELETE', f'/v1/kv/{prefix}/a')]
+    assert f'{prefix}/a' not in consul.kv
+    del counted.kv[f'{prefix}/a']  # a missing key: no error, as in consulate 0.6.0
+    assert _sent(proxy) == [('DELETE', f'/v1/kv/{prefix}/a')]
+
+
+def test_delete_must_exist_is_one_transaction(
+    counted: consulate.Consul, consul: consulate.Consul, proxy: RecordingProxy, prefix: str
+) -> None:
+    consul.kv[f'{prefix}/a'] = 'x'
+    assert counted.kv.delete(f'{prefix}/a', must_exist=True) is True
     assert _sent(proxy) == [('PUT', '/v1/txn')]
     assert f'{prefix}/a' not in consul.kv
     with pytest.raises(exceptions.KeyNotFound):
-        del counted.kv[f'{prefix}/a']
+        counted.kv.delete(f'{prefix}/a', must_exist=True)
     assert _sent(proxy) == [('PUT', '/v1/txn')]
 
 

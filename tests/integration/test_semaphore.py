@@ -85,7 +85,7 @@ def test_layout_is_consul_locks(consul: consulate.Consul, prefix: str) -> None:
         contender = consul.kv.get_record(f'{prefix}/{slot.session_id}')
         assert slot.key == contender['Key']
         assert (contender['Flags'], contender['Session']) == (SEMAPHORE_FLAGS, slot.session_id)
-        assert contender['Value'] == {'host': 'a'}
+        assert contender['Value'] == '{"host": "a"}'
         lock = consul.kv.get_record(f'{prefix}/.lock')
         assert lock['Flags'] == SEMAPHORE_FLAGS and 'Session' not in lock
         raw = consul.kv.get(f'{prefix}/.lock', raw=True)

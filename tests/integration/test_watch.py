@@ -32,11 +32,11 @@ def test_key_yields_the_current_value_then_every_change(
     key = f'{prefix}/config'
     consul.kv[key] = {'v': 0}
     with consul.watch.key(key, wait=5, timeout=10) as watcher:
-        assert next(watcher) == {'v': 0}
+        assert next(watcher) == '{"v": 0}'
         indexes = [watcher.index]
         for number in range(1, 6):
             consul.kv[key] = {'v': number}
-            assert next(watcher) == {'v': number}
+            assert next(watcher) == f'{{"v": {number}}}'
             indexes.append(watcher.index)
         assert indexes == sorted(set(indexes))  # one new index per change
 
@@ -71,11 +71,11 @@ def test_changes_from_another_writer_arrive_in_order(consul: consulate.Consul, p
 
     seen = []
     with consul.watch.key(key, wait=5, timeout=10) as watcher:
-        seen.append(next(watcher))
+        seen.append(int(next(watcher)))
         writer = later(0.05, write)
         for value in watcher:
-            seen.append(value)
-            if value == 30:
+            seen.append(int(value))
+            if value == '30':
                 break
     writer.join()
     # Writes between two reads are coalesced, but what is seen is in commit order.
@@ -124,7 +124,7 @@ def test_prefix_yields_the_keys_under_it(consul: consulate.Consul, prefix: str) 
     watcher = consul.watch.prefix(f'{prefix}/dir/', wait=5, timeout=10)
     assert next(watcher) == {}
     consul.kv.update({f'{prefix}/dir/a': 1, f'{prefix}/dir/b': 'two'})
-    assert next(watcher) == {f'{prefix}/dir/a': 1, f'{prefix}/dir/b': 'two'}
+    assert next(watcher) == {f'{prefix}/dir/a': '1', f'{prefix}/dir/b': 'two'}
     consul.kv[f'{prefix}/elsewhere'] = 'not watched'
     consul.kv.delete(f'{prefix}/dir/a')
     assert next(watcher) == {f'{prefix}/dir/b': 'two'}
@@ -163,11 +163,11 @@ def test_nodes_and_services_follow_the_catalog(consul: consulate.Consul, node_na
     nodes = consul.watch.nodes(wait=5, timeout=10)
     services = consul.watch.services(wait=5, timeout=10)
     assert node_name not in [node['Node'] for node in next(nodes)]
-    assert next(services) == consul.catalog.services()
+    assert next(services) == consul.catalog.service_records()
     consul.catalog.register(node_name, '192.0.2.20', service={'Service': service, 'Tags': ['a']})
     assert node_name in [node['Node'] for node in next(nodes)]
-    assert next(services) == consul.catalog.services()
-    assert service in str(consul.catalog.services())
+    assert next(services) == consul.catalog.service_records()
+    assert service in str(consul.catalog.service_records())
 
 
 def test_service_with_passing_follows_check_status(

@@ -60,17 +60,30 @@ def test_encode_refuses_what_json_cannot_hold() -> None:
         (b'', ''),
     ],
 )
-def test_decode_value_fully(data: bytes, expected: object) -> None:
-    assert decode_value(stored(data)) == expected
-    assert type(decode_value(stored(data))) is type(expected)
+def test_decode_value_with_json(data: bytes, expected: object) -> None:
+    assert decode_value(stored(data), decode_json=True) == expected
+    assert type(decode_value(stored(data), decode_json=True)) is type(expected)
 
 
 def test_decode_null_value_is_none() -> None:
     assert decode_value(None) is None
 
 
-@pytest.mark.parametrize(('data', 'expected'), [(b'123', '123'), (b'true', 'true')])
-def test_decode_without_json(data: bytes, expected: str) -> None:
+@pytest.mark.parametrize(
+    ('data', 'expected'),
+    [
+        (b'123', '123'),
+        (b'true', 'true'),
+        (b'null', 'null'),
+        (b'{"a": 1}', '{"a": 1}'),
+        (b'\xff\x00bin', b'\xff\x00bin'),
+        (b'', ''),
+    ],
+)
+def test_decode_by_default_gives_the_stored_text(data: bytes, expected: str | bytes) -> None:
+    """As consulate 0.6.0: UTF-8 text as str, anything else as bytes, no JSON decoding."""
+    assert decode_value(stored(data)) == expected
+    assert type(decode_value(stored(data))) is type(expected)
     assert decode_value(stored(data), decode_json=False) == expected
 
 

@@ -28,6 +28,7 @@ from consulate.api.agent.check import CHECK_STATUSES, Check, check_definition
 from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
 from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.keyed import KeyedList
 
 __all__ = ['CHECK_STATUSES', 'TOKEN_TYPES', 'Agent', 'check_definition']
 
@@ -90,28 +91,61 @@ class Agent(Endpoint):
     #: Its Connect endpoints (:class:`~consulate.api.agent.connect.AgentConnect`).
     connect: AgentConnect
 
-    def checks(self, *, filter: str | None = None) -> JSONList:
-        """Return the checks registered with the local agent, as a list (``GET /v1/agent/checks``).
+    def checks(self, *, filter: str | None = None) -> KeyedList:
+        """Return the agent's checks as consulate 0.6.0 did: ``[{check_id: record}]`` (``GET /v1/agent/checks``).
 
-        Consul answers with an object keyed by check ID; this returns its
-        records, sorted by ID, each carrying its ``CheckID`` (and ``Node``,
-        ``Name``, ``Status``, ``Output``, ``ServiceID``...), so nothing is lost:
-        ``{c['CheckID']: c for c in consul.agent.checks()}`` rebuilds the object.
+        A list holding Consul's object keyed by check ID (``[{}]`` when there
+        is none), which is also read like that object: ``'disk' in checks``,
+        ``checks['disk']``, ``checks.items()``
+        (:class:`~consulate.api.keyed.KeyedList`).
+        :meth:`check_records` returns the records as a flat list.
+
+        :param filter: a filter expression, such as ``'Status == "critical"'``
+        """
+        return KeyedList.of(self._keyed(self._url('checks'), filter))
+
+    def check_records(self, *, filter: str | None = None) -> JSONList:
+        """Return the agent's check records, sorted by ID (``GET /v1/agent/checks``).
+
+        Each carries its ``CheckID`` (and ``Node``, ``Name``, ``Status``,
+        ``Output``, ``ServiceID``...):
+        ``{c['CheckID']: c for c in consul.agent.check_records()}`` is
+        Consul's object again.
 
         :param filter: a filter expression, such as ``'Status == "critical"'``
         """
         return shapes.keyed_objects(self._get(self._url('checks'), {'filter': filter}))
 
-    def services(self, *, filter: str | None = None) -> JSONList:
-        """Return the services registered with the local agent, as a list (``GET /v1/agent/services``).
+    def services(self, *, filter: str | None = None) -> KeyedList:
+        """Return the agent's services as consulate 0.6.0 did: ``[{service_id: record}]`` (``GET /v1/agent/services``).
 
-        Consul answers with an object keyed by service ID; this returns its
-        records, sorted by ID, each carrying its ``ID`` (and ``Service``,
-        ``Tags``, ``Meta``, ``Port``, ``Address``...), so nothing is lost.
+        A list holding Consul's object keyed by service ID (``[{}]`` when
+        there is none), which is also read like that object, as the code after
+        0.6.0 returned it: ``'web-1' in consul.agent.services()``,
+        ``services['web-1']``, ``services.items()``
+        (:class:`~consulate.api.keyed.KeyedList`).
+        :meth:`service_records` returns the records as a flat list.
+
+        :param filter: a filter expression, such as ``'Service == "web"'``
+        """
+        return KeyedList.of(self._keyed(self._url('services'), filter))
+
+    def service_records(self, *, filter: str | None = None) -> JSONList:
+        """Return the agent's service records, sorted by ID (``GET /v1/agent/services``).
+
+        Each carries its ``ID`` (and ``Service``, ``Tags``, ``Meta``,
+        ``Port``, ``Address``...), so nothing of Consul's object is lost.
 
         :param filter: a filter expression, such as ``'Service == "web"'``
         """
         return shapes.keyed_objects(self._get(self._url('services'), {'filter': filter}))
+
+    def _keyed(self, url: str, filter: str | None) -> JSONObject:
+        """Consul's object of objects at ``url``, checked (``{}`` for null)."""
+        response = self._get(url, {'filter': filter})
+        shapes.keyed_objects(response)  # checks every value is an object
+        found: JSONObject = response.json() or {}
+        return found
 
     def members(self, *, wan: bool = False, segment: str | None = None) -> JSONList:
         """Return the members of the gossip pool this agent sees, as a list (``GET /v1/agent/members``).
