@@ -1,9 +1,10 @@
 """The benchmark's concurrent workloads: gangs of threads doing kv gets, and sets of open watches.
 
-A :class:`Gang` is a fixed set of threads, each with its own operation (the
-shared consulate client, or its own ``requests.Session`` or ``http.client``
-connection), started once; each call hands every thread the same number of
-operations and waits for all of them, so thread start-up is never timed.
+A :class:`Gang` is a fixed set of threads, each with its own operation (in
+this benchmark a kv get through a client all the threads share: consulate's
+client, the requests floor's Session, py-consul's ``consul.Consul``), started
+once; each call hands every thread the same number of operations and waits
+for all of them, so thread start-up is never timed.
 
 A :class:`WatchSet` opens ``count`` long-polling watches, each in its own
 thread, before a batch and stops them after it: the threads are released by

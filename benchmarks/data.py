@@ -18,6 +18,8 @@ THREADS = (8, 32)
 GANG_GETS = 400
 #: The watches open during the latency workload.
 WATCHES = 50
+#: The idle connections the requests floor's Session keeps per agent (consulate's default pool_size).
+FLOOR_POOL = 32
 
 
 class Names:
@@ -37,7 +39,7 @@ class Names:
         self.watched = f'kv get, {WATCHES} watches open'
 
     def key(self, client: str, name: str) -> str:
-        return f'{self.prefix}/{client}/{name}'
+        return f'{self.prefix}/{slug(client)}/{name}'
 
     def read_prefix(self) -> str:
         """The prefix holding ``keys`` keys, loaded once before the rounds."""
@@ -49,14 +51,19 @@ class Names:
 
     def watched_key(self, client: str, index: int) -> str:
         """The key that watch ``index`` of ``client`` follows."""
-        return f'{self.prefix}/watch-{client}/key-{index:02d}'
+        return f'{self.prefix}/watch-{slug(client)}/key-{index:02d}'
 
     def bulk_items(self, client: str) -> dict[str, str]:
         """The ``keys`` keys one bulk load writes."""
         return {
-            f'{self.prefix}/bulk-{client}/key-{i:05d}': f'{self.value}-{i}'
+            f'{self.prefix}/bulk-{slug(client)}/key-{i:05d}': f'{self.value}-{i}'
             for i in range(self.keys)
         }
+
+
+def slug(client: str) -> str:
+    """A client's name as it appears in keys and service names: ``requests floor`` is ``requests-floor``."""
+    return client.replace(' ', '-')
 
 
 def mixed_value(index: int) -> bytes:

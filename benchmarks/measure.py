@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.metadata
 import json
 import os
 import platform
@@ -206,8 +207,16 @@ def machine(consul_version: str) -> dict[str, str]:
         'consul': consul_version,
         'consulate': consulate.__version__,
         'requests': requests.__version__,
+        'py-consul': _version('py-consul'),
         'urllib3': getattr(urllib3, '__version__', 'unknown'),
     }
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return 'not installed'
 
 
 def _cpu_model() -> str:

@@ -1,4 +1,13 @@
-"""The benchmark's table of medians and its targets, from the figures of one run."""
+"""The benchmark's table of medians and its targets, from the figures of one run.
+
+The table has a column per client (consulate, the requests floor, py-consul)
+and two ratio columns: consulate over the requests floor (the floor of any
+client sending through ``requests.Session.send``, as consulate does) and
+consulate over py-consul. For ops/s a ratio is the median of the per-round
+ratios; for the other figures, the ratio of the medians. The import rows
+compare ``import consulate`` with ``import requests`` and ``import consul``
+(py-consul).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import measure
-from data import THREADS
+from data import FLOOR_POOL, THREADS
 
-CLIENTS = ('consulate', 'requests', 'http.client')
+#: The clients, in the table's order: the first is the one measured, the others its baselines.
+CONSULATE, FLOOR, PY_CONSUL = 'consulate', 'requests floor', 'py-consul'
+CLIENTS = (CONSULATE, FLOOR, PY_CONSUL)
+#: The import each column's import cost is of, by client.
+IMPORTS = {CONSULATE: 'consulate', FLOOR: 'requests', PY_CONSUL: 'consul (py-consul)'}
 
 
 @dataclass
@@ -19,8 +32,9 @@ class Results:
     :ivar memory: the peak Python allocations of the many-key workloads, bytes
     :ivar counts: the HTTP requests consulate sent for one operation, by workload
     :ivar per_key: seconds of the bulk load written as one ``kv[k] = v`` per key
-    :ivar imports: the import costs, by client (and ``'consulate (baseline)'``)
-    :ivar pool_full: "connection pool is full" warnings logged during the run, by logger
+    :ivar imports: the import costs, by module (:data:`IMPORTS`, and ``'consulate (baseline)'``)
+    :ivar pool_full: urllib3's "connection pool is full" warnings logged during the run,
+        by the client whose pool logged it (``'unattributed'``: whose could not be told)
     """
 
     names: Any
@@ -82,19 +96,19 @@ def table_rows(results: Results) -> list[list[str]]:
     for row in results.skipped:
         lines.append([row, 'skipped: not in consulate yet', '', '', '', '', ''])
     imports = results.imports
-    if imports:
+    if imports and all(module in imports for module in IMPORTS.values()):
+        costs = [imports[IMPORTS[c]] for c in CLIENTS]
         one = '{:.1f}'.format
-        lines.append(
-            ['import', 'ms', *(one(imports[c].seconds * 1000) for c in CLIENTS)]
-            + [_divide(imports['consulate'].seconds, imports[c].seconds) for c in CLIENTS[1:]]
-        )
-        lines.append(_figure('CPU ms', [imports[c].cpu_seconds * 1000 for c in CLIENTS], one))
-        lines.append(_figure('RSS MiB', [imports[c].rss_kib / 1024 for c in CLIENTS], one))
+        label = 'import ' + ' / '.join(IMPORTS[c].split()[0] for c in CLIENTS)
+        lines.append(_figure('ms', [cost.seconds * 1000 for cost in costs], one))
+        lines[-1][0] = label
+        lines.append(_figure('CPU ms', [cost.cpu_seconds * 1000 for cost in costs], one))
+        lines.append(_figure('RSS MiB', [cost.rss_kib / 1024 for cost in costs], one))
     return lines
 
 
 def render(lines: list[list[str]]) -> str:
-    header = ['workload', 'figure', *CLIENTS, 'consulate/requests', 'consulate/http.client']
+    header = ['workload', 'figure', *CLIENTS, 'consulate/floor', 'consulate/py-consul']
     table = [header, *lines]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
 
@@ -117,47 +131,49 @@ def render(lines: list[list[str]]) -> str:
 
 
 def targets(results: Results) -> list[str]:
-    """The issue's targets, each ``[met]`` or ``[missed]`` with the figure that decides it."""
+    """The targets, each ``[met]`` or ``[missed]`` with the figure that decides it."""
     checks: list[tuple[str, bool, str]] = []
     rows, series, names = results.rows, results.series, results.names
 
     def time_of(row: str) -> float:
-        return 1 / results.ratio(row, 'http.client')
+        """consulate's time for one operation of ``row`` over the floor's (median per round)."""
+        return 1 / results.ratio(row, FLOOR)
 
-    for row in ('kv get', 'kv set'):
-        if row in rows:
-            value = results.ratio(row, 'requests')
-            checks.append(
-                (f'{row}: >= 1.4x the ops/s of requests.Session', value >= 1.4, _ratio(value))
-            )
     if 'kv get' in rows:
-        cpu = (
-            series['kv get', 'consulate'].median_cpu()
-            / series['kv get', 'http.client'].median_cpu()
+        cpu = series['kv get', CONSULATE].median_cpu() / series['kv get', FLOOR].median_cpu()
+        checks.append(
+            ('kv get, one thread: CPU µs/op <= 1.15x the requests floor', cpu <= 1.15, _ratio(cpu))
         )
-        checks.append(('kv get, one thread: CPU/op <= 1.5x http.client', cpu <= 1.5, _ratio(cpu)))
+        value = results.ratio('kv get', PY_CONSUL)
+        checks.append(('kv get: >= 1.5x the ops/s of py-consul', value >= 1.5, _ratio(value)))
     for count in THREADS:
         row = names.threaded[count]
         if row not in rows:
             continue
-        value = results.ratio(row, 'http.client')
-        checks.append((f'{row}: >= 0.8x the ops/s of http.client', value >= 0.8, _ratio(value)))
+        value = results.ratio(row, FLOOR)
+        checks.append(
+            (f'{row}: >= 0.9x the ops/s of the requests floor', value >= 0.9, _ratio(value))
+        )
         if 'kv get' in rows:
             own = measure.median_ratio(
-                series[row, 'consulate'].batches, series['kv get', 'consulate'].batches
+                series[row, CONSULATE].batches, series['kv get', CONSULATE].batches
             )
             checks.append(
                 (f'{row}: >= consulate on one thread', own >= 1.0, f'{_ratio(own)} its ops/s')
             )
-    for row, limit in ((names.read, 1.3), (names.mixed, 1.3)):
+    for row, limit in ((names.read, 1.3), (names.mixed, 1.3), (names.bulk, 1.1)):
         if row in rows:
             value = time_of(row)
             checks.append(
-                (f'{row}: within {limit}x of http.client', value <= limit, f'{value:.2f}x the time')
+                (
+                    f'{row}: within {limit}x the time of the requests floor',
+                    value <= limit,
+                    f'{value:.2f}x the time',
+                )
             )
     if names.watched in rows and 'kv get' in rows:
-        with_watches = series[names.watched, 'consulate'].percentile(0.99)
-        without = series['kv get', 'consulate'].percentile(0.99)
+        with_watches = series[names.watched, CONSULATE].percentile(0.99)
+        without = series['kv get', CONSULATE].percentile(0.99)
         value = with_watches / without
         checks.append(
             (
@@ -170,29 +186,7 @@ def targets(results: Results) -> list[str]:
         if row in results.counts:
             count = results.counts[row]
             checks.append((f'{row}: one HTTP request', count == 1, str(count)))
-    if names.bulk in rows:
-        if results.per_key:
-            update = 1 / series[names.bulk, 'consulate'].median_ops()
-            speedup = results.per_key / update
-            checks.append(
-                (
-                    f'{names.bulk} with kv.update: >= 20x one kv[k] = v per key',
-                    speedup >= 20,
-                    f'{speedup:.1f}x ({update:.3f} s vs {results.per_key:.2f} s)',
-                )
-            )
-        value = time_of(names.bulk)
-        checks.append(
-            (
-                f'{names.bulk}: within 1.1x of the same transactions over http.client',
-                value <= 1.1,
-                f'{value:.2f}x the time',
-            )
-        )
     checks.extend(_import_checks(results.imports))
-    if 'consulate' in results.pool_full:
-        count = results.pool_full['consulate']
-        checks.append(('no "connection pool is full" logged by consulate', count == 0, str(count)))
     return [f'  [{"met" if ok else "missed"}] {what}: {value}' for what, ok, value in checks]
 
 
@@ -200,6 +194,8 @@ def _import_checks(imports: dict[str, measure.ImportCost]) -> list[tuple[str, bo
     if not imports:
         return []
     ours = imports['consulate']
+    if 'requests' not in imports:
+        return []
     extra = (ours.seconds - imports['requests'].seconds) * 1000
     checks = [('import consulate <= import requests + 30 ms', extra <= 30, f'{extra:+.1f} ms')]
     before = imports.get('consulate (baseline)')
@@ -227,11 +223,19 @@ def _import_checks(imports: dict[str, measure.ImportCost]) -> list[tuple[str, bo
 def notes(results: Results) -> list[str]:
     """What the table does not show."""
     lines = []
-    discarded = results.pool_full.get('urllib3')
-    if discarded is not None:
+    names = results.names
+    if results.per_key and names.bulk in results.rows:
+        update = 1 / results.series[names.bulk, CONSULATE].median_ops()
         lines.append(
-            f'  urllib3 logged "connection pool is full, discarding connection" {discarded} times'
-            ' (the requests baseline: its watches share one Session, whose pool keeps 10;'
-            ' consulate sends through its own connections, not urllib3)'
+            f"  {names.bulk}: consulate's kv.update took {update:.3f} s, one kv[k] = v per key"
+            f' {results.per_key:.2f} s ({results.per_key / update:.1f}x as long)'
+        )
+    if results.pool_full:
+        counts = ', '.join(f'{name} {count}' for name, count in results.pool_full.items())
+        lines.append(
+            '  urllib3 logged "Connection pool is full, discarding connection", by client: '
+            + counts
+            + f' (pools keep: consulate and the requests floor {FLOOR_POOL},'
+            " py-consul requests' default of 10, shared by up to 32 threads)"
         )
     return lines

@@ -1,23 +1,32 @@
-"""Benchmark consulate against a plain requests.Session and a bare http.client connection.
+"""Benchmark consulate against the requests floor and py-consul, side by side.
 
 Run from the repository root (it is not part of the test run)::
 
-    .venv/bin/python benchmarks/run.py            # about three minutes
-    .venv/bin/python benchmarks/run.py --quick    # a rough look in about a minute
+    .venv/bin/python benchmarks/run.py            # a few minutes
+    .venv/bin/python benchmarks/run.py --quick    # a rough look in a minute or two
+
+py-consul is the ``bench`` extra (``pip install -e '.[bench]'``, or
+``pip install 'py-consul>=1.5'``).
 
 It starts its own Consul agent (``consulate.testing.ConsulAgent``; the
 binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else ``.consul/bin/consul``):
 by default a single server with a data directory, as Consul runs when
 deployed (its raft log is written to disk), or with ``--agent dev`` an
-in-memory dev agent. It measures every workload with the three clients side
-by side, interleaved round by round so that a change in the machine's load
-hits all three alike, and prints one table of medians: operations per second,
-client CPU microseconds per operation (``time.process_time``: this process
-only, every thread of it, not the agent), kv get latency percentiles with and
-without 50 open watches, their ratios, the peak Python memory of the many-key
-workloads (tracemalloc), the HTTP requests consulate sent per operation, and
-the cost of importing each client in a fresh interpreter. Then the targets,
-each ``[met]`` or ``[missed]``. See docs/guide/performance.rst.
+in-memory dev agent. It measures every workload with three clients
+(:mod:`workloads`): consulate; the requests floor, a ``requests.PreparedRequest``
+sent with a bare ``requests.Session.send`` (what any client built on
+requests, consulate included, cannot go below); and py-consul. They run
+side by side, interleaved round by round so that a change in the machine's
+load hits all three alike, and it prints one table of medians: operations
+per second, client CPU microseconds per operation (``time.process_time``:
+this process only, every thread of it, not the agent), kv get latency
+percentiles with and without 50 open watches, consulate's ratios to the
+floor and to py-consul, the peak Python memory of the many-key workloads
+(tracemalloc), the HTTP requests consulate sent per operation, and the cost
+of ``import consulate``, ``import requests`` and ``import consul`` in a fresh
+interpreter. Then the targets, each ``[met]`` or ``[missed]``, and notes:
+the bulk load written one key at a time, and urllib3's "connection pool is
+full" warnings by client. See docs/guide/performance.rst.
 """
 
 from __future__ import annotations
@@ -31,21 +40,24 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import data
 import measure
 import report
+import requests
 import workloads
-from report import CLIENTS, Results
+from report import CLIENTS, CONSULATE, FLOOR, PY_CONSUL, Results
 
 from consulate.testing import ConsulAgent, consul_binary
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The import statements timed, by the name report.IMPORTS gives them.
 IMPORTS = {
     'consulate': 'import consulate',
     'requests': 'import requests',
-    'http.client': 'import http.client, json',
+    'consul (py-consul)': 'import consul',
 }
 #: The workloads whose peak memory is measured.
 MANY_KEYS = ('bulk', 'read', 'mixed')
@@ -60,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         _prepare(base, names)
         consulate_client = workloads.ConsulateClient(agent.client(), names)
         clients: dict[str, Any] = {
-            'consulate': consulate_client,
-            'requests': workloads.RequestsClient(base, names),
-            'http.client': workloads.HttpClientClient(base, names),
+            CONSULATE: consulate_client,
+            FLOOR: workloads.FloorClient(base, names),
+            PY_CONSUL: workloads.PyConsulClient(base, names),
         }
         try:
             results = _run(clients, args, names)
@@ -72,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for client in clients.values():
                 client.close()
-    results.pool_full = {name: handler.count for name, handler in pool_full.items()}
+    results.pool_full = _pool_full_counts(pool_full)
     statements = dict(IMPORTS)
     if args.import_baseline:
         path = str(Path(args.import_baseline).resolve())
@@ -135,15 +147,41 @@ def _agent(kind: str) -> ConsulAgent:
 
 
 class _PoolFull(logging.Handler):
-    """Counts the "connection pool is full" warnings of a logger (and keeps them off stderr)."""
+    """Counts urllib3's "connection pool is full" warnings by client (and keeps them off stderr).
+
+    The message names neither the pool nor its client, so the handler looks
+    up the stack of the thread that logged it (a handler runs in that
+    thread): the pool is the ``self`` of urllib3's ``_put_conn``, the
+    session the ``self`` of ``requests.Session.send``. consulate's pools are
+    of consulate's own classes; the baselines' sessions are listed in
+    :data:`workloads.SESSION_OWNERS`.
+    """
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.count = 0
+        self.counts: dict[str, int] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         if 'pool is full' in record.getMessage():
-            self.count += 1
+            owner = _pool_owner(sys._getframe())
+            self.counts[owner] = self.counts.get(owner, 0) + 1
+
+
+def _pool_owner(frame: FrameType | None) -> str:
+    """The client whose pool logged the warning being handled in ``frame``'s stack."""
+    pool = session = None
+    while frame is not None and (pool is None or session is None):
+        owner = frame.f_locals.get('self')
+        if pool is None and frame.f_code.co_name == '_put_conn':
+            pool = owner
+        elif session is None and isinstance(owner, requests.Session):
+            session = owner
+        frame = frame.f_back
+    if pool is not None and type(pool).__module__.startswith('consulate'):
+        return CONSULATE
+    if session is not None and session in workloads.SESSION_OWNERS:
+        return workloads.SESSION_OWNERS[session]
+    return 'unattributed'
 
 
 def _count_pool_full(loggers: tuple[str, ...]) -> dict[str, _PoolFull]:
@@ -154,6 +192,15 @@ def _count_pool_full(loggers: tuple[str, ...]) -> dict[str, _PoolFull]:
         logger.addHandler(handler)
         logger.propagate = False
     return handlers
+
+
+def _pool_full_counts(handlers: dict[str, _PoolFull]) -> dict[str, int]:
+    """The warnings every handler counted, by client: every client listed, 0 if none."""
+    counts = dict.fromkeys(CLIENTS, 0)
+    for handler in handlers.values():
+        for owner, count in handler.counts.items():
+            counts[owner] = counts.get(owner, 0) + count
+    return counts
 
 
 def _per_key_load(client: workloads.ConsulateClient, names: data.Names, runs: int) -> float:
@@ -171,7 +218,7 @@ def _per_key_load(client: workloads.ConsulateClient, names: data.Names, runs: in
 
 def _prepare(base: str, names: data.Names) -> None:
     """Store the keys the read and watch workloads read; register the service health reads."""
-    raw = workloads.HttpClientClient(base, names)
+    raw = workloads.FloorClient(base, names)
     try:
         items: dict[str, str | bytes] = {
             f'{names.read_prefix()}/key-{i:05d}': f'{names.value}-{i}' for i in range(names.keys)
@@ -199,8 +246,8 @@ def _run(clients: dict[str, Any], args: argparse.Namespace, names: data.Names) -
         }
         for name, client in clients.items()
     }
-    rows = [row for row, op in ops['consulate'].items() if args.only in row and op is not None]
-    skipped = [row for row, op in ops['consulate'].items() if args.only in row and op is None]
+    rows = [row for row, op in ops[CONSULATE].items() if args.only in row and op is not None]
+    skipped = [row for row, op in ops[CONSULATE].items() if args.only in row and op is None]
     counts = {
         (row, client): measure.calibrate(ops[client][row], args.batch_seconds)
         for row in rows
@@ -209,7 +256,8 @@ def _run(clients: dict[str, Any], args: argparse.Namespace, names: data.Names) -
     series = {(row, client): measure.Series() for row in rows for client in CLIENTS}
     for number in range(args.rounds):
         for row in rows:
-            order = CLIENTS[number % 3 :] + CLIENTS[: number % 3]
+            shift = number % len(CLIENTS)
+            order = CLIENTS[shift:] + CLIENTS[:shift]
             for client in order:
                 work, line = ops[client][row], series[row, client]
                 latencies = line.latencies if work.latency else None
@@ -238,7 +286,7 @@ def _request_counts(
         sent += 1
         return original(*args, **kwargs)
 
-    rows = {row for row, name in series if name == 'consulate'}
+    rows = {row for row, name in series if name == CONSULATE}
     adapter.request = counting  # type: ignore[method-assign]
     try:
         counts = {}
