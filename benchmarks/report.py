@@ -100,8 +100,7 @@ def table_rows(results: Results) -> list[list[str]]:
         costs = [imports[IMPORTS[c]] for c in CLIENTS]
         one = '{:.1f}'.format
         label = 'import ' + ' / '.join(IMPORTS[c].split()[0] for c in CLIENTS)
-        lines.append(_figure('ms', [cost.seconds * 1000 for cost in costs], one))
-        lines[-1][0] = label
+        lines.append([label, *_figure('ms', [cost.seconds * 1000 for cost in costs], one)[1:]])
         lines.append(_figure('CPU ms', [cost.cpu_seconds * 1000 for cost in costs], one))
         lines.append(_figure('RSS MiB', [cost.rss_kib / 1024 for cost in costs], one))
     return lines

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results = _run(clients, args, names)
             results.counts = _request_counts(consulate_client, results.series)
-            if names.bulk in results.rows:
+            if names.bulk in results.rows and args.per_key_runs > 0:
                 results.per_key = _per_key_load(consulate_client, names, args.per_key_runs)
         finally:
             for client in clients.values():
@@ -119,7 +119,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         '--per-key-runs',
         type=int,
         default=3,
-        help='runs of the bulk load as one kv[k] = v per key (default 3)',
+        help='runs of the bulk load as one kv[k] = v per key, for a note (default 3; 0: none)',
     )
     parser.add_argument(
         '--import-baseline',

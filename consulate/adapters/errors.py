@@ -7,8 +7,10 @@ string or a token, and the original exception stays as ``__cause__``.
 
 from __future__ import annotations
 
+import functools
 import re
 import ssl
+from urllib.parse import unquote
 
 import requests
 from urllib3 import exceptions as u3
@@ -19,10 +21,9 @@ from consulate.adapters.wire import redact_text
 __all__ = ['display_address', 'requests_error', 'scrub', 'stale_connection']
 
 
+@functools.lru_cache(maxsize=64)
 def display_address(origin: str) -> str:
     """How an origin is named in messages: ``host:port``, ``https://host:port``, ``unix:///path``."""
-    from urllib.parse import unquote
-
     scheme, _, rest = origin.partition('://')
     if scheme == 'http+unix':
         return f'unix://{unquote(rest)}'
