@@ -119,6 +119,11 @@ class LongPoll:
             self._session = self._make_session()
         return self._session
 
+    @property
+    def interruptions(self) -> int:
+        """How many times :meth:`interrupt` was called: a request that saw it change was ended."""
+        return self._interruptions
+
     def interrupt(self) -> None:
         """End the request in flight, if any: its read fails at once with a connection error.
 

@@ -156,6 +156,7 @@ class RequestsTransport:
     ) -> RawResponse:
         address = display_address(request.origin)
         resent = False
+        interruptions = poll.interruptions if poll is not None else 0
         while True:
             forget_connection()
             try:
@@ -172,7 +173,7 @@ class RequestsTransport:
                     )
                 return RawResponse(answer.status_code, answer.headers, answer.content)
             except (requests.RequestException, OSError) as error:
-                if poll is not None and poll.closed:
+                if poll is not None and (poll.closed or poll.interruptions != interruptions):
                     raise exceptions.Cancelled(
                         f'{request.method} {request.path} at {address} was ended by close()'
                     ) from error

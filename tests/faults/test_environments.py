@@ -392,3 +392,32 @@ def test_an_encrypted_client_key_is_refused_instead_of_prompting(tmp_path: Path)
     )  # fmt: skip
     with pytest.raises(exceptions.ValidationError, match='encrypted'):
         consulate.Consul(addr='https://127.0.0.1:1', cert=(str(key), str(key)), env={})
+
+
+def test_closing_the_client_ends_a_blocking_query_of_another_thread(
+    poll_agent: ConsulAgent,
+) -> None:
+    consul = poll_agent.client()
+    consul.kv['closing/plain'] = 'v'
+    assert consul.kv['closing/plain'] == 'v'
+    index = consul.kv.last_response.index  # type: ignore[union-attr]
+    raised: list[BaseException] = []
+
+    def block() -> None:
+        try:
+            consul.kv.get('closing/plain', index=index, wait='60s')
+        except exceptions.ConsulateException as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=block, daemon=True)
+    thread.start()
+    eventually(lambda: connections_to(port_of(poll_agent)) >= 2, timeout=5)  # it is waiting
+    time.sleep(0.2)
+    started = time.monotonic()
+    consul.close()
+    thread.join(1.0)
+    assert not thread.is_alive() and time.monotonic() - started < 1.0
+    assert len(raised) == 1 and isinstance(raised[0], exceptions.Cancelled), raised
+    assert connections_to(port_of(poll_agent)) == 0
+    assert consul.kv['closing/plain'] == 'v'  # the client stays usable
+    consul.close()
