@@ -7,10 +7,6 @@ stored text is valid JSON, else ``str`` for UTF-8 text, else the exact
 ``bytes``. Build the client with ``decode_json=False`` to get JSON-looking
 text (``"123"``, ``"true"``) back as ``str``; ``get(key, raw=True)`` returns
 the stored bytes untouched.
-
-This module is over 400 lines because KV is one class with the whole
-``dict`` interface, the records, the lock calls and the bulk writes that
-the seed API puts on it.
 """
 
 from __future__ import annotations
@@ -52,6 +48,7 @@ class KV(Endpoint):
     """
 
     PREFIX = 'kv'
+    INDEXED = True
 
     # -- the dict interface -------------------------------------------------
 
