@@ -26,9 +26,6 @@ Consul answers again, with a fresh, non-blocking read.
 :meth:`Cache.close` returns at once (within a second): the open long poll is
 abandoned rather than waited out. The loop's thread ends when that request
 returns (at the latest after ``wait``) and its answer is thrown away.
-
-This module is over 400 lines because it holds the cache loop and its
-three kinds (service, KV prefix, service list), which share it.
 """
 
 from __future__ import annotations

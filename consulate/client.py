@@ -1,8 +1,4 @@
-"""The :class:`Consul` facade: connection settings and lazily built endpoint objects.
-
-This module is over 400 lines because the facade has one documented
-property per Consul endpoint (more than twenty), each a few lines.
-"""
+"""The :class:`Consul` facade: connection settings and lazily built endpoint objects."""
 
 from __future__ import annotations
 

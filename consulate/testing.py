@@ -8,13 +8,8 @@ pytest::
     with ConsulAgent(acl=True) as agent:
         consul = agent.client(token=agent.master_token)
 
-The binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else the one the
-project's ``scripts/install-consul.sh`` installs into ``.consul/`` (run on
-demand when consulate is used from a checkout).
-
-This module is over 400 lines because it holds two cooperating
-classes, an agent and a cluster of them, that share their start-up and
-shut-down code.
+The binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else the one
+``scripts/install-consul.sh`` installs into ``.consul/`` (on demand in a checkout).
 """
 
 from __future__ import annotations

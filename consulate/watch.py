@@ -26,9 +26,6 @@ Nothing runs between two calls of ``next()``: each value is read when the
 consumer asks for it, so a slow consumer gets the latest value and never an
 older one after a newer (writes made between two reads are coalesced).
 The live caches of :mod:`consulate.cache` run the same loop in a thread.
-
-This module is over 400 lines because the Watcher loop and the seven
-watch types built on it belong together: each type is a few lines.
 """
 
 from __future__ import annotations
