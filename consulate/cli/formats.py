@@ -141,8 +141,9 @@ def load_rows(data: bytes, *, base64_values: bool, source: str, text: bool = Fal
     ``flags``, ``value``; any letter case, as Go reads them), whose values
     are always base64.
 
-    Backup rows read as text whose values are all base64 are refused unless
-    ``text`` is given: such a file was almost surely made with ``-b``, and
+    Backup rows read as text whose values are all base64, some of them
+    ``=``-padded, are refused unless ``text`` is given: such a file was
+    almost surely made with ``-b``, and
     restoring it without ``-b`` would store the base64 in place of the values.
 
     :raises CliError: the data is not such a file; the message names the bad row
@@ -166,13 +167,22 @@ def load_rows(data: bytes, *, base64_values: bool, source: str, text: bool = Fal
             entries.append(_export_row(row, number, source))
         else:
             raise CliError(f'{source}: entry {number} is neither [key, flags, value] nor an object')
-    if texts and not base64_values and not text and all(map(_is_base64, texts)):
+    if not base64_values and not text and _all_base64(texts):
         raise CliError(
             f'{source}: every value is base64, as in a backup made with -b/--base64: '
             'restore it with -b to store the decoded values, or with --text to store '
             'the values as they are written'
         )
     return entries
+
+
+def _all_base64(values: list[str]) -> bool:
+    """Whether ``values`` look like a ``-b`` backup's: all canonical base64, some ``=``-padded.
+
+    Short words (``text``, ``true``) are valid base64 too; padding is what
+    two values out of three of a real ``-b`` backup show, and text rarely does.
+    """
+    return any(v.endswith('=') for v in values) and all(map(_is_base64, values))
 
 
 def _is_base64(value: str) -> bool:
