@@ -101,7 +101,7 @@ class Endpoint:
     """The base of every endpoint class: ``(uri, adapter, datacenter=None, token=None)``.
 
     Endpoints made by the client (and by :meth:`_child`) get a :class:`Context`
-    in place of ``uri`` (and its adapter); the seed's four arguments still work.
+    in place of ``uri`` (and its adapter); consulate 0.6.0's four arguments still work.
 
     :param uri: the API's base URI, for example ``http://localhost:8500/v1``,
         or a :class:`Context`

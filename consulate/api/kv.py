@@ -1,6 +1,6 @@
 """The KV store (``/v1/kv``), with a ``dict``-like interface.
 
-Values are written as the seed documents: a ``str`` is stored as UTF-8 text,
+Values are written as consulate 0.6.0 documented them: a ``str`` is stored as UTF-8 text,
 ``bytes`` as they are, ``None`` as an empty value and anything else
 JSON-encoded. Reads return values "fully decoded if possible": JSON where the
 stored text is valid JSON, else ``str`` for UTF-8 text, else the exact
