@@ -124,7 +124,9 @@ class Consul:
     :param tls_server_name: the name the server certificate must carry, when
         it differs from ``host``
     :param env: the environment to read instead of ``os.environ``
-    :raises consulate.exceptions.ValidationError: an invalid address, setting or token file
+    :raises consulate.exceptions.ValidationError: an invalid address, argument or token
+        file, found when the client is built, before anything is sent (``timeout=-1``,
+        ``port='abc'``, a blank ``host``...); the message names the argument
     """
 
     def __init__(
