@@ -49,13 +49,21 @@ MARKED = [b for b in ALL if b.not_run is not None]
 
 @pytest.fixture
 def at_agent(consul_agent: ConsulAgent, monkeypatch: pytest.MonkeyPatch) -> Iterator[ConsulAgent]:
-    """The environment a reader has: only CONSUL_HTTP_ADDR, naming the agent; cleared after."""
+    """The environment a reader has: only CONSUL_HTTP_ADDR, naming the agent; cleared after.
+
+    Prepared queries, which the ``consul`` fixture's clearing leaves, are
+    deleted too when a page made them.
+    """
     for key in [key for key in os.environ if key.startswith('CONSUL_')]:
         monkeypatch.delenv(key)
     monkeypatch.setenv('CONSUL_HTTP_ADDR', consul_agent.http_addr)
-    yield consul_agent
     with consul_agent.client(token=consul_agent.master_token) as admin:
+        queries = {query['ID'] for query in admin.query.list()}
+        yield consul_agent
         clear(admin, consul_agent.node_name)
+        for query in admin.query.list():
+            if query['ID'] not in queries:
+                admin.query.delete(query['ID'])
 
 
 @pytest.mark.parametrize('page', PYTHON_PAGES, ids=str)

@@ -42,6 +42,20 @@ MARKER = re.compile(r'^\s*\.\. not-run:\s*(?P<reason>\S.*)$')
 _SETUP = re.compile(r'^(?P<indent>\s*)\.\. doc-setup:\s*$')
 _DIRECTIVE = re.compile(r'^(?P<indent>\s*)\.\. code-block::\s*(?P<language>[\w-]+)\s*$')
 _OTHER_DIRECTIVE = re.compile(r'^\s*\.\. [\w:-]+::')
+_STATEMENTS = (
+    ast.Call,
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.ClassDef,
+    ast.With,
+    ast.For,
+    ast.While,
+    ast.Try,
+)
 _SHELLS = frozenset({'console', 'sh', 'bash', 'shell', 'shell-session'})
 
 
@@ -117,10 +131,11 @@ def _kind(language: str, text: str) -> str:
     if language:
         return 'output'
     try:
-        ast.parse(text)
+        tree = ast.parse(text)
     except SyntaxError:
         return 'output'
-    return 'python'
+    # A path (``docs/index.rst``) or a word parses too: code does something.
+    return 'python' if any(isinstance(node, _STATEMENTS) for node in ast.walk(tree)) else 'output'
 
 
 def _marker(lines: list[str], number: int, directive: bool) -> str | None:
