@@ -372,7 +372,8 @@ def _check_options(
     for name, value in texts.items():
         _check_text(name, value)
     _check_timeout(timeout)
-    if not isinstance(verify, (bool, str)):
+    # None, '' and 0 keep verification on (only False turns it off): see resolve_verify.
+    if verify is not None and not isinstance(verify, (bool, int, str)):
         raise exceptions.ValidationError(f'verify must be True, False or a CA path, not {verify!r}')
     if cert is not None and not (
         isinstance(cert, str)

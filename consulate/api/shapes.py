@@ -51,6 +51,9 @@ __all__ = [
 
 _READS = frozenset({'GET', 'HEAD', 'OPTIONS'})
 _HTML = (b'<!doctype html', b'<html')
+#: The statuses of a gateway (or Consul) that is busy or cannot reach Consul: its page
+#: stays the ServerError or TooManyRequests the retry policy knows.
+_GATEWAY = frozenset({429, 500, 502, 503, 504})
 _KINDS = {dict: 'an object', list: 'a list', str: 'a string', bool: 'true or false'}
 
 
@@ -121,7 +124,8 @@ def check_consul(
     """Refuse an answer a Consul agent never sends: it came from some other server.
 
     Consul answers its API with JSON, text or archives, never with an HTML
-    page; and its KV, catalog and health reads (``indexed``) always carry
+    page (a 429, 500, 502, 503 or 504 page is a gateway's in front of Consul,
+    and stays the ServerError or TooManyRequests the retry policy knows); and its KV, catalog and health reads (``indexed``) always carry
     ``X-Consul-Index``, a missing key's empty 404 too (their writes never
     answer 404). A 404 is what any web server answers for a path it does not
     know, so a 404 from those routes without that header is not Consul's. (A 200 without it is let through:
@@ -136,8 +140,10 @@ def check_consul(
     """
     status = response.status_code
     kind = (response.headers.get('Content-Type') or '').lower()
-    if 'html' in kind or (
-        not stream and not kind and response.content.lstrip()[:14].lower().startswith(_HTML)
+    gateway = status in _GATEWAY  # a gateway in front of Consul: retried, kept
+    if not gateway and (
+        'html' in kind
+        or (not stream and not kind and response.content.lstrip()[:14].lower().startswith(_HTML))
     ):
         why = f'an HTML page ({status})'
     elif indexed and status == 404 and not response.headers.get('X-Consul-Index'):

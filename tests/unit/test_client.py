@@ -260,7 +260,7 @@ def test_datacenter_is_sent_where_accepted() -> None:
         ({'datacenter': 1}, 'datacenter'),
         ({'namespace': ['ns']}, 'namespace'),
         ({'verify': '/etc/ssl/ca.pem'}, None),
-        ({'verify': 3}, 'verify'),
+        ({'verify': ['ca.pem']}, 'verify'),
         ({'cert': 5}, 'cert'),
         ({'cert': ('a', 'b', 'c')}, 'cert'),
         ({'consistency': 'fast'}, 'consistency'),
