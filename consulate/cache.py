@@ -1,5 +1,7 @@
 """Live caches: values kept current by a blocking-query loop in a thread (``consul.cache``).
 
+.. not-run: needs a passing service web and the reader's update_backends()
+
 ::
 
     with consul.cache.service('web') as web:        # the loop starts

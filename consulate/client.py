@@ -270,7 +270,7 @@ class Consul:
         ::
 
             with consul.lock.acquire('my-key'):
-                deploy(consul.lock.key)  # held until the block ends
+                print('deploying under', consul.lock.key)  # held until the block ends
         """
         from consulate.api.lock import Lock
 

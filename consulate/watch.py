@@ -1,5 +1,7 @@
 """Follow changes with blocking queries: ``consul.watch``.
 
+.. not-run: watches for ever
+
 Each method of :class:`Watch` returns a :class:`Watcher`, an iterator that
 yields the current value first and then each change, decoded like the
 matching read method::

@@ -13,6 +13,9 @@ The blocks are read by :mod:`tests.support.docblocks` from every page under
   checkout's ``consulate`` and the test ``consul`` on PATH: a block with
   ``$ `` prompts must print the lines under each command (stdout and stderr
   together), a block of bare commands must exit 0;
+- the Python examples of the package's docstrings, which the API pages
+  show, run each on its own, with ``consul`` (a client) and ``consulate``
+  defined;
 - a block marked ``.. not-run: REASON`` is not run: it shows up as a skip
   naming the block and the reason (``pytest -rs``).
 
@@ -35,7 +38,7 @@ import pytest
 
 from consulate.pytest_plugin import clear
 from consulate.testing import ConsulAgent, consul_binary
-from tests.support.docblocks import Block, blocks, pages
+from tests.support.docblocks import Block, blocks, docstring_blocks, pages
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The page another test runs whole (in a copy of the checkout).
@@ -169,3 +172,33 @@ def test_no_page_or_docstring_speaks_of_the_seed_or_of_a_module_length() -> None
         if _JARGON.search(line)
     ]
     assert not found, '\n'.join(found)
+
+
+DOCSTRINGS = [
+    block
+    for module in sorted(p.relative_to(ROOT) for p in (ROOT / 'consulate').rglob('*.py'))
+    for block in docstring_blocks(ROOT, module)
+    if block.kind == 'python'
+]
+
+
+@pytest.mark.parametrize('block', DOCSTRINGS, ids=lambda block: block.name)
+def test_the_python_examples_of_docstrings_run(
+    block: Block, at_agent: ConsulAgent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API pages show the docstrings: their examples run too, each on its own.
+
+    An example speaks of ``consul``, the client the pages use throughout: it
+    is there, with ``consulate`` imported.
+    """
+    if block.not_run is not None:
+        pytest.skip(f'{block.name} is marked not-run: {block.not_run}')
+    monkeypatch.chdir(tmp_path)
+    import consulate
+
+    with consulate.Consul() as consul:
+        namespace: dict[str, object] = {'consulate': consulate, 'consul': consul}
+        if '>>>' in block.text:
+            run_doctest(block, namespace)
+        else:
+            exec(compile(block.text, block.name, 'exec'), namespace)

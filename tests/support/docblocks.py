@@ -32,10 +32,10 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-__all__ = ['MARKER', 'Block', 'blocks', 'pages']
+__all__ = ['MARKER', 'Block', 'blocks', 'docstring_blocks', 'pages']
 
 #: The comment that marks a block not meant to run, and its reason.
 MARKER = re.compile(r'^\s*\.\. not-run:\s*(?P<reason>\S.*)$')
@@ -82,9 +82,30 @@ def pages(root: Path) -> list[Path]:
     return [*found, Path('README.rst')]
 
 
+def docstring_blocks(root: Path, module: Path) -> list[Block]:
+    """The code blocks of the docstrings of ``module`` (relative to ``root``), which autodoc shows.
+
+    Each block is named ``module:line`` by the line of its docstring's owner.
+    """
+    tree = ast.parse((root / module).read_text(encoding='utf-8'))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        docstring = ast.get_docstring(node)
+        line = getattr(node, 'lineno', 1)
+        if docstring:
+            lines = docstring.splitlines()
+            found.extend(replace(block, line=line) for block in _scan(module, lines))
+    return sorted(found, key=lambda block: block.line)
+
+
 def blocks(root: Path, page: Path) -> list[Block]:
     """The code blocks of ``page`` (relative to ``root``), in order."""
-    lines = (root / page).read_text(encoding='utf-8').splitlines()
+    return _scan(page, (root / page).read_text(encoding='utf-8').splitlines())
+
+
+def _scan(page: Path, lines: list[str]) -> list[Block]:
     found = []
     for number, line in enumerate(lines):
         directive = _DIRECTIVE.match(line) or _SETUP.match(line)
