@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 import consulate
+from consulate.testing import ConsulAgent
 from tests.cli.conftest import Runner, assert_failed, run_cli
+from tests.support.proxy import Canned, RecordingProxy
 from tests.support.webserver import NotConsul
 
 ENTRIES = [('a', 0, b'hello'), ('b', 0, b'world')]
@@ -126,6 +128,18 @@ def test_other_commands_name_the_server_instead_of_printing_its_page() -> None:
             result = run_cli(*args, addr=server.addr)
             assert_failed(result, 1, 'does not look like a Consul agent')
             assert b'<' not in result.stderr
+
+
+def test_a_gateway_error_page_in_front_of_consul_is_named_in_one_line(
+    consul_agent: ConsulAgent,
+) -> None:
+    page = Canned(
+        502, b'<html><body><h1>502 Bad Gateway</h1></body></html>', {'Content-Type': 'text/html'}
+    )
+    with RecordingProxy(consul_agent.http_addr, answer=lambda seen: page) as proxy:
+        result = run_cli('kv', 'get', 'app/flag', addr=proxy.addr)
+    line = assert_failed(result, 1, '502 on GET /v1/kv/app/flag: an HTML page')
+    assert result.stderr.decode().strip() == line and b'<' not in result.stderr
 
 
 # -- names and connection options --------------------------------------------------------------
