@@ -1,5 +1,7 @@
 """Live caches: values kept current by a blocking-query loop in a thread (``consul.cache``).
 
+.. not-run: needs a passing service web and the reader's update_backends()
+
 ::
 
     with consul.cache.service('web') as web:        # the loop starts
@@ -26,9 +28,6 @@ Consul answers again, with a fresh, non-blocking read.
 :meth:`Cache.close` returns within a second, with the loop's thread ended
 and its connection closed: the long poll in progress is ended, not waited
 out. Closing the client closes its caches the same way.
-
-This module is over 400 lines because it holds the cache loop and its
-three kinds (service, KV prefix, service list), which share it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""The :class:`Consul` facade: connection settings and lazily built endpoint objects.
-
-This module is over 400 lines because the facade has one documented
-property per Consul endpoint (more than twenty), each a few lines.
-"""
+"""The :class:`Consul` facade: connection settings and lazily built endpoint objects."""
 
 from __future__ import annotations
 
@@ -132,7 +128,9 @@ class Consul:
     :param tls_server_name: the name the server certificate must carry, when
         it differs from ``host``
     :param env: the environment to read instead of ``os.environ``
-    :raises consulate.exceptions.ValidationError: an invalid address, setting or token file
+    :raises consulate.exceptions.ValidationError: an invalid address, argument or token
+        file, found when the client is built, before anything is sent (``timeout=-1``,
+        ``port='abc'``, a blank ``host``...); the message names the argument
     """
 
     def __init__(
@@ -283,7 +281,7 @@ class Consul:
         ::
 
             with consul.lock.acquire('my-key'):
-                deploy(consul.lock.key)  # held until the block ends
+                print('deploying under', consul.lock.key)  # held until the block ends
         """
         from consulate.api.lock import Lock
 

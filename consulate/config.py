@@ -109,11 +109,30 @@ class Config:
         """Resolve a client's arguments against ``env`` (default: :data:`os.environ`).
 
         ``CONSUL_HTTP_ADDR`` is used when ``host``, ``port`` and ``scheme`` are
-        all left at their defaults and ``addr`` is not given.
+        all left at their defaults and ``addr`` is not given. Every argument is
+        checked here, before anything is sent: a wrong type or value (``timeout=-1``,
+        ``port='abc'``, a blank ``host``) is refused with a message naming it.
 
-        :raises consulate.exceptions.ValidationError: an invalid address, setting or token file
+        :raises consulate.exceptions.ValidationError: an invalid address, argument or
+            token file (an empty one, when ``token_file`` names it)
         """
         environ: Mapping[str, str] = os.environ if env is None else env
+        port = _check_options(
+            host=host,
+            port=port,
+            datacenter=datacenter,
+            token=token,
+            scheme=scheme,
+            verify=verify,
+            cert=cert,
+            addr=addr,
+            token_file=token_file,
+            timeout=timeout,
+            consistency=consistency,
+            namespace=namespace,
+            partition=partition,
+            tls_server_name=tls_server_name,
+        )
         if addr is None and (host, port, scheme) == (DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SCHEME):
             addr = environ.get('CONSUL_HTTP_ADDR') or None
         if addr is not None:
@@ -124,11 +143,9 @@ class Config:
             raise exceptions.ValidationError(
                 f'unknown scheme {scheme!r}: use http, https or http+unix'
             )
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        if not _is_int(retries) or retries < 0:
             raise exceptions.ValidationError(f'retries must be 0 or more, not {retries!r}')
-        if pool_size is not None and (
-            isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1
-        ):
+        if pool_size is not None and (not _is_int(pool_size) or pool_size < 1):
             raise exceptions.ValidationError(f'pool_size must be 1 or more, not {pool_size!r}')
         return cls(
             scheme=scheme,
@@ -232,6 +249,12 @@ def resolve_token(
             ) from error
         if content:
             return content
+        if token_file:
+            # Named on purpose, so an empty file is a mistake, not "no token".
+            raise exceptions.ValidationError(
+                f'the token file {path} is empty: put the token in it, or leave it out '
+                'to send requests without a token'
+            )
     return environ.get('CONSUL_HTTP_TOKEN') or None
 
 
@@ -263,6 +286,103 @@ def resolve_cert(
             'both CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY must be set, or neither'
         )
     return (cert_file, key_file) if cert_file and key_file else None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_seconds(value: object) -> bool:
+    """Whether ``value`` is a number of seconds a timeout can be: more than 0 (infinity too)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    return value > 0  # NaN compares False
+
+
+def _check_text(name: str, value: object, *, empty_ok: bool = True) -> None:
+    """Refuse a value that is neither None nor a string, a blank one, or control characters.
+
+    ``''`` stands for "not set" where ``empty_ok`` (as it always has); a string
+    of spaces is refused everywhere: it is a mistake, not a setting.
+    """
+    if value is None or (empty_ok and value == ''):
+        return
+    if not isinstance(value, str):
+        raise exceptions.ValidationError(f'{name} must be a string, not {value!r}')
+    if not value.strip():
+        raise exceptions.ValidationError(f'{name} cannot be empty or blank, not {value!r}')
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise exceptions.ValidationError(f'{name} cannot hold control characters')
+
+
+def _check_host(host: object, scheme: object) -> None:
+    if host is None or not isinstance(host, str):
+        raise exceptions.ValidationError(f'host must be a string, not {host!r}')
+    _check_text('host', host, empty_ok=False)
+    if scheme != UNIX_SCHEME and any(char in host for char in ' /?#@'):
+        raise exceptions.ValidationError(
+            f'host must be a host name or an IP address, not {host!r} (give a whole '
+            'address as addr=)'
+        )
+
+
+def _check_port(port: object) -> int | None:
+    """A port as an int (a string of digits is taken, as 0.6.0 took it), or None."""
+    if isinstance(port, str) and port.strip().isdigit():
+        port = int(port)
+    if port is None:
+        return None
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise exceptions.ValidationError(f'port must be 1 to 65535 (or None), not {port!r}')
+    return port
+
+
+def _check_timeout(timeout: object) -> None:
+    if timeout is None or _is_seconds(timeout):
+        return
+    if isinstance(timeout, tuple) and len(timeout) == 2 and all(map(_is_seconds, timeout)):
+        return
+    raise exceptions.ValidationError(
+        f'timeout must be seconds (more than 0) or a (connect, read) tuple of them, not {timeout!r}'
+    )
+
+
+def _check_options(
+    *,
+    host: object,
+    port: object,
+    scheme: object,
+    timeout: object,
+    verify: object,
+    cert: object,
+    addr: object,
+    token_file: object,
+    **texts: object,
+) -> int | None:
+    """Check a client's arguments before anything is built; return the port as an int.
+
+    :raises consulate.exceptions.ValidationError: an argument of the wrong type or
+        value; the message names it
+    """
+    _check_text('scheme', scheme, empty_ok=False)
+    if addr is None:
+        _check_host(host, scheme)
+    _check_text('addr', addr, empty_ok=False)
+    _check_text('token_file', token_file, empty_ok=False)
+    for name, value in texts.items():
+        _check_text(name, value)
+    _check_timeout(timeout)
+    # None, '' and 0 keep verification on (only False turns it off): see resolve_verify.
+    if verify is not None and not isinstance(verify, (bool, int, str)):
+        raise exceptions.ValidationError(f'verify must be True, False or a CA path, not {verify!r}')
+    if cert is not None and not (
+        isinstance(cert, str)
+        or (isinstance(cert, tuple) and len(cert) == 2 and all(isinstance(c, str) for c in cert))
+    ):
+        raise exceptions.ValidationError(
+            f'cert must be a PEM path or a (cert, key) tuple of paths, not {cert!r}'
+        )
+    return _check_port(port) if addr is None else None
 
 
 def _proxy_variables(environ: Mapping[str, str]) -> dict[str, str]:

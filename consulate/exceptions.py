@@ -218,8 +218,8 @@ class NotFound(ClientError):
 class KeyNotFound(NotFound, KeyError, AttributeError):
     """A KV key does not exist.
 
-    It is a :class:`KeyError`, as the seed API documents, and also an
-    :class:`AttributeError`, which the seed's usage example catches.
+    It is a :class:`KeyError`, as consulate 0.6.0's API documents, and also an
+    :class:`AttributeError`, which its usage example catches.
     """
 
     def __str__(self) -> str:

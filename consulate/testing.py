@@ -5,16 +5,13 @@ yours. Under pytest, the fixtures of :mod:`consulate.pytest_plugin`
 (``consul_agent``, ``consul``) are there with nothing to configure; without
 pytest::
 
+    from consulate.testing import ConsulAgent
+
     with ConsulAgent(acl=True) as agent:
         consul = agent.client(token=agent.master_token)
 
-The binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else the one the
-project's ``scripts/install-consul.sh`` installs into ``.consul/`` (run on
-demand when consulate is used from a checkout).
-
-This module is over 400 lines because it holds two cooperating
-classes, an agent and a cluster of them, that share their start-up and
-shut-down code.
+The binary is ``$CONSUL_BIN``, else ``consul`` on PATH, else the one
+``scripts/install-consul.sh`` installs into ``.consul/`` (on demand in a checkout).
 """
 
 from __future__ import annotations
@@ -44,13 +41,9 @@ _INSTALLER = _CHECKOUT / 'scripts' / 'install-consul.sh'
 
 
 def consul_binary(install: bool = True) -> str:
-    """The path of the ``consul`` binary to run.
+    """The ``consul`` to run: ``$CONSUL_BIN``, ``consul`` on PATH, or the checkout's ``.consul/``.
 
-    ``$CONSUL_BIN``, else ``consul`` on PATH, else ``.consul/bin/consul`` in
-    the consulate checkout this module belongs to.
-
-    :param install: run the checkout's ``scripts/install-consul.sh`` when
-        none of those exists
+    :param install: run the checkout's ``scripts/install-consul.sh`` when none of those exists
     :raises RuntimeError: ``$CONSUL_BIN`` is not an executable file, or none
         is found (and none could be installed)
     """
@@ -312,6 +305,8 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 class ConsulCluster:
     """A cluster of Consul servers (three by default) on 127.0.0.1, for failover tests.
+
+    .. not-run: starts a three-server cluster (the testing guide's example starts one)
 
     Each server is a :class:`ConsulAgent` (not in dev mode: it keeps its
     data directory) with its own free ports, ``bootstrap_expect`` set to the

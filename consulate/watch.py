@@ -1,5 +1,7 @@
 """Follow changes with blocking queries: ``consul.watch``.
 
+.. not-run: watches for ever
+
 Each method of :class:`Watch` returns a :class:`Watcher`, an iterator that
 yields the current value first and then each change, decoded like the
 matching read method::
@@ -15,20 +17,15 @@ matching read method::
                 pass                        # no change in 5 s: do other work
 
 The watcher follows Consul's blocking-query rules: the first read does not
-block, every later read sends the last ``X-Consul-Index`` with ``wait``; an
-index that goes backwards resets the watch (a fresh, non-blocking read), an
-index of 0 is never sent, and an answer whose index or value did not change
-is not yielded. Transport errors, 5xx and 429 answers are retried with an
-exponential back-off bounded by ``max_backoff``, so a watch carries on after
-the agent restarts; other errors (403, 400...) are raised from ``next()``.
+block, later reads send the last ``X-Consul-Index`` with ``wait``; an index
+that goes backwards resets the watch, an index of 0 is never sent, and an
+unchanged index or value is not yielded. Transport errors, 5xx and 429 are
+retried with a back-off bounded by ``max_backoff``, so a watch carries on
+after the agent restarts; other errors (403, 400...) are raised from ``next()``.
 
 Nothing runs between two calls of ``next()``: each value is read when the
-consumer asks for it, so a slow consumer gets the latest value and never an
-older one after a newer (writes made between two reads are coalesced).
-The live caches of :mod:`consulate.cache` run the same loop in a thread.
-
-This module is over 400 lines because the Watcher loop and the seven
-watch types built on it belong together: each type is a few lines.
+consumer asks for it, so a slow consumer gets the latest value, never an
+older one after a newer; :mod:`consulate.cache` runs the same loop in a thread.
 """
 
 from __future__ import annotations
@@ -93,9 +90,8 @@ class Watcher(Generic[T], Iterator[T]):
     :param wait_out: the errors waited out (with back-off) instead of raised
         from :meth:`next`; by default transport errors, 5xx and 429
     :param on_error: called with each error waited out, before the back-off
-    :param poll: the :class:`~consulate.adapters.LongPoll` the reads are sent
-        in, which :meth:`close` closes (ending a read in flight); when the
-        client is closed, it closes the watcher too
+    :param poll: the :class:`~consulate.adapters.LongPoll` of the reads, which
+        :meth:`close` closes; the client's ``close()`` closes it, and so the watcher
     """
 
     def __init__(
@@ -311,7 +307,7 @@ class Watch:
             value = kv.get(key, default, raw, index=index, wait=wait, consistency=mode)
             return value, kv.last_response
 
-        return Watcher(read, poll=self._consul.adapter.long_poll(), name=f'key {key!r}', **options)
+        return self._watcher(read, name=f'key {key!r}', **options)
 
     def prefix(self, prefix: str, **options: Any) -> Watcher[dict[str, Any]]:
         """Watch the keys under a prefix; yields ``{key: value}`` as ``consul.kv.find(prefix)``.
@@ -324,9 +320,7 @@ class Watch:
             value = kv.find(prefix, index=index, wait=wait, consistency=mode)
             return value, kv.last_response
 
-        return Watcher(
-            read, poll=self._consul.adapter.long_poll(), name=f'prefix {prefix!r}', **options
-        )
+        return self._watcher(read, name=f'prefix {prefix!r}', **options)
 
     def services(self, **options: Any) -> Watcher[Any]:
         """Watch the catalog's services, as ``consul.catalog.service_records()`` returns them.
@@ -339,7 +333,7 @@ class Watch:
             value = catalog.service_records(index=index, wait=wait, consistency=mode)
             return value, catalog.last_response
 
-        return Watcher(read, poll=self._consul.adapter.long_poll(), name='services', **options)
+        return self._watcher(read, name='services', **options)
 
     def nodes(self, **options: Any) -> Watcher[Any]:
         """Watch the catalog's nodes, as ``consul.catalog.nodes()`` returns them.
@@ -352,7 +346,7 @@ class Watch:
             value = catalog.nodes(index=index, wait=wait, consistency=mode)
             return value, catalog.last_response
 
-        return Watcher(read, poll=self._consul.adapter.long_poll(), name='nodes', **options)
+        return self._watcher(read, name='nodes', **options)
 
     def service(
         self,
@@ -379,9 +373,7 @@ class Watch:
             value = health.service(name, index=index, wait=wait, **query)
             return value, health.last_response
 
-        return Watcher(
-            read, poll=self._consul.adapter.long_poll(), name=f'service {name!r}', **options
-        )
+        return self._watcher(read, name=f'service {name!r}', **options)
 
     def checks(
         self, service: str | None = None, state: str | None = None, **options: Any
@@ -405,9 +397,8 @@ class Watch:
                 value = health.state(state or 'any', **query)
             return value, health.last_response
 
-        return Watcher(
+        return self._watcher(
             read,
-            poll=self._consul.adapter.long_poll(),
             name=f'checks {service or state or "any"!r}',
             **options,
         )
@@ -436,9 +427,8 @@ class Watch:
                 state['last'] = events[-1].get('ID')
             return value, response
 
-        return Watcher(
+        return self._watcher(
             read,
-            poll=self._consul.adapter.long_poll(),
             ordered=False,
             name=f'event {name or "*"!r}',
             **options,
@@ -446,6 +436,10 @@ class Watch:
 
     def _mode(self, options: dict[str, Any]) -> str | None:
         return check_consistency(options.pop('consistency', None))
+
+    def _watcher(self, read: Reader[T], **options: Any) -> Watcher[T]:
+        """A watcher of ``read`` whose long polls the client's ``close()`` ends too."""
+        return Watcher(read, poll=self._consul.adapter.long_poll(), **options)
 
 
 def _after(events: list[dict[str, Any]], last_id: str | None) -> list[dict[str, Any]]:

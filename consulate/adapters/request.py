@@ -1,4 +1,4 @@
-"""The one path of every request: :meth:`Request.request`, and the seed's adapter names.
+"""The one path of every request: :meth:`Request.request`, and consulate 0.6.0's adapter names.
 
 A call such as ``consul.kv['k']`` ends here, in :meth:`Request.request`,
 whatever the endpoint and whether the answer is read whole or streamed. It

@@ -10,9 +10,9 @@ parameters, and send the request through the adapter's one path
 (:meth:`consulate.adapters.Request.request`), which owns the token, timeouts,
 retries and the status -> exception mapping.
 
-This module is over 400 lines because it is the one Endpoint every
-endpoint class inherits: splitting its request helpers from it would only
-scatter one class over two files.
+Every answer is first checked to come from Consul (:func:`consulate.api.shapes.check_consul`):
+an HTML page, or a 404 to a KV, catalog or health read without ``X-Consul-Index``,
+raises :class:`~consulate.exceptions.InvalidResponse` whatever its status.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class Endpoint:
     """The base of every endpoint class: ``(uri, adapter, datacenter=None, token=None)``.
 
     Endpoints made by the client (and by :meth:`_child`) get a :class:`Context`
-    in place of ``uri`` (and its adapter); the seed's four arguments still work.
+    in place of ``uri`` (and its adapter); consulate 0.6.0's four arguments still work.
 
     :param uri: the API's base URI, for example ``http://localhost:8500/v1``,
         or a :class:`Context`
@@ -120,6 +120,9 @@ class Endpoint:
     PREFIX: ClassVar[str] = ''
     #: Whether the endpoint accepts ``?dc=`` (agent-local endpoints do not).
     ACCEPTS_DC: ClassVar[bool] = True
+    #: Whether Consul marks every 404 of this prefix with ``X-Consul-Index`` (KV, catalog,
+    #: health: only their reads answer 404): a 404 without it does not come from Consul.
+    INDEXED: ClassVar[bool] = False
     #: Endpoints made with this one and kept as its attributes (``consul.agent.check``),
     #: by attribute name; they share its context.
     CHILDREN: ClassVar[Mapping[str, type[Endpoint]]] = {}
@@ -238,6 +241,7 @@ class Endpoint:
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
         timeout: tuple[float, float] | None = None,
+        indexed: bool | None = None,
     ) -> Response:
         """Send one request through the adapter's one path; error statuses raise, unless allowed.
 
@@ -249,8 +253,12 @@ class Endpoint:
         :param stream: read the answer's body lazily (:meth:`Response.iter_content`);
             a stream is a long poll
         :param timeout: ``(connect, read)`` seconds instead of the client's
+        :param indexed: whether Consul sends ``X-Consul-Index`` with this read
+            (default: :attr:`INDEXED`)
+        :raises consulate.exceptions.InvalidResponse: the answer is not Consul's
         """
         read = method == 'GET'
+        indexed = self.INDEXED if indexed is None else indexed
         query = self._params(
             params, read=read, consistency=consistency, index=index, wait=wait, dc=dc
         )
@@ -278,8 +286,11 @@ class Endpoint:
             )
         except exceptions.APIError as error:
             self._local.response = error.response
+            if error.response is not None:
+                shapes.check_consul(error.response, self._api_uri, indexed, stream, error)
             raise
         self._local.response = response
+        shapes.check_consul(response, self._api_uri, indexed, stream)
         return response
 
     def _get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Response:

@@ -24,6 +24,7 @@ class Catalog(Endpoint):
     """Register, deregister and list nodes, services, Connect instances and gateway links."""
 
     PREFIX = 'catalog'
+    INDEXED = True
 
     def datacenters(
         self,
@@ -40,7 +41,9 @@ class Catalog(Endpoint):
             ``stale_if_error`` without ``cached``
         """
         params, headers = cache_options(cached, max_age, stale_if_error)
-        return self._get_list(self._url('datacenters'), params, of=str, headers=headers)
+        return self._get_list(
+            self._url('datacenters'), params, of=str, headers=headers, indexed=False
+        )
 
     def register(
         self,

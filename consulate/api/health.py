@@ -35,6 +35,7 @@ class Health(Endpoint):
     """
 
     PREFIX = 'health'
+    INDEXED = True
 
     def checks(
         self,

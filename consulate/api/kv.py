@@ -1,16 +1,12 @@
 """The KV store (``/v1/kv``), with a ``dict``-like interface.
 
-Values are written as the seed documents: a ``str`` is stored as UTF-8 text,
+Values are written as consulate 0.6.0 documented them: a ``str`` is stored as UTF-8 text,
 ``bytes`` as they are, ``None`` as an empty value and anything else
 JSON-encoded. Reads return the stored value as consulate 0.6.0 did: ``str``
 when it is UTF-8 text, else the exact ``bytes``, with no JSON decoding
 (``consul.kv['n'] = 5`` reads back ``'5'``). Build the client with
 ``decode_json=True`` to get JSON text decoded as well (``5``, ``True``,
 dicts); ``get(key, raw=True)`` returns the stored bytes untouched.
-
-This module is over 400 lines because KV is one class with the whole
-``dict`` interface, the records, the lock calls and the bulk writes that
-the seed API puts on it.
 """
 
 from __future__ import annotations
@@ -46,15 +42,12 @@ class KV(Endpoint):
     ``consul.kv['key'] = value``, ``consul.kv['key']``, ``del consul.kv['key']``,
     ``'key' in consul.kv``, ``len(consul.kv)`` and iteration over the keys all
     work as they do on a ``dict``; :meth:`get_record`, :meth:`set_record` and
-    :meth:`records` reach the flags and indexes of each entry.
-
-    Values come back as the stored text (``str``, or ``bytes`` when they
-    are not UTF-8), as in consulate 0.6.0; whether stored JSON text is also
-    decoded is the client's ``decode_json`` setting
-    (``Consul(decode_json=True)``).
+    :meth:`records` reach the flags and indexes of each entry. Values come
+    back as the module's description says (``decode_json`` decodes JSON too).
     """
 
     PREFIX = 'kv'
+    INDEXED = True
 
     # -- the dict interface -------------------------------------------------
 

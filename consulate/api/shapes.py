@@ -10,6 +10,12 @@ write whose answer is not Consul's is never reported as done.
 
 Messages describe the body's shape (``got a list of 3 items``), never its
 content: a wrong-shaped answer to a token read would still carry the token.
+
+Before any of that, :func:`check_consul` looks at who answered: a web
+server on the wrong port, a proxy's error page or a login gateway answers
+HTTP too, but not as Consul does (see its docstring). Its answers are
+refused as a whole, whatever their status, so an empty listing or a 404 is
+never taken from something that is not Consul.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from consulate import exceptions
 
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     'acknowledged',
+    'address',
     'bool_field',
     'describe',
     'empty',
@@ -34,6 +42,7 @@ __all__ = [
     'json_list',
     'json_object',
     'keyed_objects',
+    'check_consul',
     'list_field',
     'object_field',
     'shaping',
@@ -41,6 +50,10 @@ __all__ = [
 ]
 
 _READS = frozenset({'GET', 'HEAD', 'OPTIONS'})
+_HTML = (b'<!doctype html', b'<html')
+#: The statuses of a gateway (or Consul) that is busy or cannot reach Consul: its page
+#: stays the ServerError or TooManyRequests the retry policy knows.
+_GATEWAY = frozenset({429, 500, 502, 503, 504})
 _KINDS = {dict: 'an object', list: 'a list', str: 'a string', bool: 'true or false'}
 
 
@@ -91,6 +104,59 @@ def invalid(
     )
     error.maybe_applied = response.method not in _READS
     return error
+
+
+def address(uri: str) -> str:
+    """The address of a client's API URI, as a user gave it (``http://host:8500``, ``unix:///path``)."""
+    base = uri.removesuffix('/v1')
+    if base.startswith('http+unix://'):
+        return 'unix://' + unquote(base.removeprefix('http+unix://'))
+    return base
+
+
+def check_consul(
+    response: Response,
+    uri: str,
+    indexed: bool,
+    stream: bool = False,
+    cause: BaseException | None = None,
+) -> None:
+    """Refuse an answer a Consul agent never sends: it came from some other server.
+
+    Consul answers its API with JSON, text or archives, never with an HTML
+    page (a 429, 500, 502, 503 or 504 page is a gateway's in front of Consul,
+    and stays the ServerError or TooManyRequests the retry policy knows); and its KV, catalog and health reads (``indexed``) always carry
+    ``X-Consul-Index``, a missing key's empty 404 too (their writes never
+    answer 404). A 404 is what any web server answers for a path it does not
+    know, so a 404 from those routes without that header is not Consul's. (A 200 without it is let through:
+    no stray server sends Consul's JSON, and HTTP mocks of 0.6-era test suites
+    answer reads that way.)
+
+    :param uri: the client's API URI, whose address the message names
+    :param stream: the body is not read yet: only the headers are looked at
+    :param cause: the exception the answer raised (its ``__cause__``)
+    :raises consulate.exceptions.InvalidResponse: "the server at ADDRESS does not
+        look like a Consul agent: ..."
+    """
+    status = response.status_code
+    kind = (response.headers.get('Content-Type') or '').lower()
+    gateway = status in _GATEWAY  # a gateway in front of Consul: retried, kept
+    if not gateway and (
+        'html' in kind
+        or (not stream and not kind and response.content.lstrip()[:14].lower().startswith(_HTML))
+    ):
+        why = f'an HTML page ({status})'
+    elif indexed and status == 404 and not response.headers.get('X-Consul-Index'):
+        why = 'a 404 without the X-Consul-Index header Consul sends'
+    else:
+        return
+    response.close()
+    error = exceptions.InvalidResponse(
+        f'the server at {address(uri)} does not look like a Consul agent: it answered '
+        f'{response.method} {response.path} with {why}'
+    )
+    error.maybe_applied = response.method not in _READS
+    raise error from cause
 
 
 def json_object(response: Response, *fields: str) -> dict[str, Any]:

@@ -42,8 +42,10 @@ class Snapshot(Endpoint):
         temporary file beside it (readable by its owner only: a snapshot holds
         ACL tokens) that replaces the path only once the whole snapshot
         arrived, so a failed save leaves no partial file behind and keeps an
-        older snapshot at that path. A file object is written from its
-        current position and left open.
+        older snapshot at that path; a symbolic link stays a link (its target
+        is replaced that way), and a FIFO or a device is written as it is,
+        never replaced. A file object is written from its current position
+        and left open.
 
         ``consul.snapshot.last_response.index`` is the Raft index the
         snapshot was taken at.
@@ -55,7 +57,11 @@ class Snapshot(Endpoint):
         mode = 'stale' if stale else None
         if not isinstance(path_or_file, (str, os.PathLike)):
             return self._save_to(path_or_file, mode)
-        path = os.fspath(path_or_file)
+        # A link is written through to its target; a FIFO or a device is written as it is.
+        path = os.path.realpath(os.fspath(path_or_file))
+        if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+            with open(path, 'wb') as stream:
+                return self._save_to(stream, mode)
         directory, name = os.path.split(path)
         fd, partial = tempfile.mkstemp(prefix=f'.{name}.', suffix='.partial', dir=directory or '.')
         try:

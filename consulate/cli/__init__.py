@@ -143,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except exceptions.ValidationError as exc:
         error(str(exc))
         return EXIT_USAGE
+    except exceptions.APIError as exc:
+        error(_one_line(exc))
+        return EXIT_ERROR
     except exceptions.ConsulateException as exc:
         error(str(exc))
         return EXIT_ERROR
@@ -157,6 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         error(str(exc))
         return EXIT_ERROR
+
+
+def _one_line(exc: exceptions.APIError) -> str:
+    """The error in one line: a gateway's HTML page (a 502 in front of Consul) is named, not printed."""
+    if exc.message.lstrip().startswith('<'):
+        return (
+            f'{exc.status_code} on {exc.method} {exc.path}: an HTML page (from a proxy or gateway?)'
+        )
+    return str(exc)
 
 
 def _options_with_values(parser: argparse.ArgumentParser) -> set[str]:

@@ -16,7 +16,7 @@ from consulate import exceptions
 from consulate.api import txn
 from consulate.api.values import key_path
 from consulate.cli import formats, hints
-from consulate.cli.output import CliError, read_input, write_atomically, write_stdout
+from consulate.cli.output import CliError, read_input, write_output, write_stdout
 from consulate.cli.writer import write_operations
 from consulate.client import Consul
 
@@ -51,6 +51,12 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
     restore_parser.add_argument('-f', '--file', metavar='FILE', help='read here, not from stdin')
     restore_parser.add_argument(
         '-b', '--base64', action='store_true', help='the backup was made with -b/--base64'
+    )
+    restore_parser.add_argument(
+        '--text',
+        action='store_true',
+        help='store the values as written, even if they all look like base64 '
+        '(without -b or --text, such a backup is refused)',
     )
     restore_parser.add_argument(
         '-n', '--no-replace', action='store_true', help='leave keys that already exist alone'
@@ -99,7 +105,7 @@ def backup(consul: Consul, args: argparse.Namespace) -> int:
         origin[relative] = key
         entries.append((relative, flags, value))
     data = formats.dump_backup(entries, base64_values=args.base64, pretty=args.pretty)
-    write_atomically(args.file, data)
+    write_output(args.file, data)
     if not entries:
         hints.acl_filter_hint(consul, args)
     return 0
@@ -109,7 +115,11 @@ def restore(consul: Consul, args: argparse.Namespace) -> int:
     """``kv restore``: write every row under PREFIX; optionally skip existing keys, prune others."""
     prefix = _prefix(args.prefix)
     source = args.file or 'stdin'
-    rows = formats.load_rows(read_input(args.file), base64_values=args.base64, source=source)
+    if args.base64 and args.text:
+        raise CliError('give -b/--base64 or --text, not both', 2)
+    rows = formats.load_rows(
+        read_input(args.file), base64_values=args.base64, source=source, text=args.text
+    )
     # A key listed twice is restored once, with its last row.
     targets = {_target_key(prefix, key, source): (flags, value) for key, flags, value in rows}
     entries = [(key, flags, value) for key, (flags, value) in targets.items()]

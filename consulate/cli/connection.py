@@ -71,6 +71,7 @@ def add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool = 
     group.add_argument(
         '--addr',
         default=default,
+        type=numbers.name,
         metavar='ADDRESS',
         help='the Consul address: host:port, http(s)://host:port or unix:///path/to.sock '
         '(default: $CONSUL_HTTP_ADDR)',
@@ -82,7 +83,11 @@ def add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool = 
         help='the scheme; unix (or http+unix) takes the socket path from --api-host',
     )
     group.add_argument(
-        '--api-host', default=default, metavar='HOST', help='the host name, or the socket path'
+        '--api-host',
+        default=default,
+        type=numbers.name,
+        metavar='HOST',
+        help='the host name, or the socket path',
     )
     group.add_argument(
         '--api-port', default=default, type=numbers.port, metavar='PORT', help='the port'
@@ -92,6 +97,7 @@ def add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool = 
         '--dc',
         default=default,
         dest='datacenter',
+        type=numbers.name,
         metavar='DC',
         help="the datacenter to ask (default: the agent's own)",
     )
@@ -103,6 +109,7 @@ def add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool = 
     group.add_argument(
         '--token-file',
         default=default,
+        type=numbers.name,
         metavar='FILE',
         help='a file holding the ACL token (default: $CONSUL_HTTP_TOKEN_FILE)',
     )
@@ -120,7 +127,9 @@ def build_client(args: argparse.Namespace, environ: Mapping[str, str] | None = N
     token: str | None = getattr(args, 'token', None)
     token_file: str | None = getattr(args, 'token_file', None)
     datacenter: str | None = getattr(args, 'datacenter', None)
-    addr = getattr(args, 'addr', None) or _addr_from_parts(args, environ)
+    addr: str | None = getattr(args, 'addr', None)
+    if addr is None:
+        addr = _addr_from_parts(args, environ)
     return Consul(datacenter=datacenter, token=token, addr=addr, token_file=token_file, env=environ)
 
 

@@ -133,13 +133,18 @@ def _go_string(text: str) -> str:
 # -- reading ----------------------------------------------------------------------------
 
 
-def load_rows(data: bytes, *, base64_values: bool, source: str) -> list[Entry]:
+def load_rows(data: bytes, *, base64_values: bool, source: str, text: bool = False) -> list[Entry]:
     """Read a backup or an export file into entries, checking every row first.
 
     Rows that are lists are backup rows (their values are base64 only with
     ``base64_values``); rows that are objects are export rows (``key``,
     ``flags``, ``value``; any letter case, as Go reads them), whose values
     are always base64.
+
+    Backup rows read as text whose values are all base64, some of them
+    ``=``-padded, are refused unless ``text`` is given: such a file was
+    almost surely made with ``-b``, and
+    restoring it without ``-b`` would store the base64 in place of the values.
 
     :raises CliError: the data is not such a file; the message names the bad row
     """
@@ -152,14 +157,40 @@ def load_rows(data: bytes, *, base64_values: bool, source: str) -> list[Entry]:
     if not isinstance(document, list):
         raise CliError(f'{source} is not a JSON list of KV entries')
     entries = []
+    texts: list[str] = []
     for number, row in enumerate(document):
         if isinstance(row, list):
             entries.append(_backup_row(row, number, base64_values, source))
+            if len(row) == 3 and row[2]:
+                texts.append(row[2])
         elif isinstance(row, dict):
             entries.append(_export_row(row, number, source))
         else:
             raise CliError(f'{source}: entry {number} is neither [key, flags, value] nor an object')
+    if not base64_values and not text and _all_base64(texts):
+        raise CliError(
+            f'{source}: every value is base64, as in a backup made with -b/--base64: '
+            'restore it with -b to store the decoded values, or with --text to store '
+            'the values as they are written'
+        )
     return entries
+
+
+def _all_base64(values: list[str]) -> bool:
+    """Whether ``values`` look like a ``-b`` backup's: all canonical base64, some ``=``-padded.
+
+    Short words (``text``, ``true``) are valid base64 too; padding is what
+    two values out of three of a real ``-b`` backup show, and text rarely does.
+    """
+    return any(v.endswith('=') for v in values) and all(map(_is_base64, values))
+
+
+def _is_base64(value: str) -> bool:
+    """Whether ``value`` is canonical base64 (what ``kv backup -b`` writes)."""
+    try:
+        return base64.b64encode(base64.b64decode(value, validate=True)).decode() == value
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _backup_row(row: list[Any], number: int, base64_values: bool, source: str) -> Entry:

@@ -55,7 +55,9 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         'with its exit status. If another process holds the lock, exit 2 without running it.',
         epilog='Put "--" before the command so its options are not read as consulate\'s.',
     )
-    run_once_parser.add_argument('lock', metavar='LOCK', help="the lock's KV key")
+    run_once_parser.add_argument(
+        'lock', type=numbers.name, metavar='LOCK', help="the lock's KV key"
+    )
     run_once_parser.add_argument(
         '-i',
         '--interval',
@@ -75,7 +77,7 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         'The command sees CONSUL_LOCK_HELD=true.',
         epilog='Put "--" before the command so its options are not read as consulate\'s.',
     )
-    lock_parser.add_argument('prefix', metavar='PREFIX')
+    lock_parser.add_argument('prefix', type=numbers.name, metavar='PREFIX')
     lock_parser.add_argument(
         '-t',
         '--timeout',

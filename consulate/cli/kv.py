@@ -40,7 +40,7 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
         description='Write the value of KEY to stdout as the exact stored bytes (a newline '
         'is added only when stdout is a terminal). A missing key is an error.',
     )
-    get.add_argument('key', metavar='KEY')
+    get.add_argument('key', type=numbers.name, metavar='KEY')
     get.add_argument(
         '-r',
         '--recurse',
@@ -63,7 +63,7 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
         help='store a value',
         description='Store VALUE in KEY, byte for byte. A VALUE of "-" reads the value from stdin.',
     )
-    set_.add_argument('key', metavar='KEY')
+    set_.add_argument('key', type=numbers.name, metavar='KEY')
     set_.add_argument('value', metavar='VALUE')
     set_.add_argument(
         '--flags',
@@ -81,7 +81,7 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
         description='Delete KEY; a missing key is an error. With -r, delete every key that '
         'starts with KEY (give "app/" to spare "application").',
     )
-    rm.add_argument('key', metavar='KEY')
+    rm.add_argument('key', type=numbers.name, metavar='KEY')
     rm.add_argument(
         '-r', '--recurse', action='store_true', help='delete every key that starts with KEY'
     )
@@ -93,7 +93,7 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
         help='create a "directory" key',
         description='Create the empty key PATH/ (a "directory" in the Consul UI).',
     )
-    mkdir.add_argument('path', metavar='PATH')
+    mkdir.add_argument('path', type=numbers.name, metavar='PATH')
     mkdir.set_defaults(handler=make_directory)
 
 

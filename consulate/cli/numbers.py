@@ -1,4 +1,4 @@
-"""The argument types of the command's numeric options: each refuses what Consul could not use.
+"""The argument types of the command's options: each refuses what Consul could not use.
 
 A refused value is an argparse error (``consulate: <command>: argument
 -i/--indent: ...``, exit 2), so nothing is sent to Consul.
@@ -14,10 +14,20 @@ from collections.abc import Callable
 from consulate.api.base import duration_seconds, go_duration
 from consulate.exceptions import ValidationError
 
-__all__ = ['count', 'duration', 'flags', 'port', 'seconds']
+__all__ = ['count', 'duration', 'flags', 'name', 'port', 'seconds']
 
 _SECONDS = re.compile(r'^\d+(\.\d+)?$')
 _MAX_FLAGS = 2**64 - 1
+
+
+def name(text: str) -> str:
+    """A name (a key, a lock, a service ID, an address, a file): neither empty nor blank.
+
+    An empty name would not mean "none": ``run_once ''`` would lock a random key.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f'cannot be empty or blank, not {text!r}')
+    return text
 
 
 def port(text: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from typing import BinaryIO
@@ -15,7 +16,7 @@ __all__ = [
     'Progress',
     'error',
     'read_input',
-    'write_atomically',
+    'write_output',
     'write_stdout',
 ]
 
@@ -60,21 +61,43 @@ def read_input(path: str | None) -> bytes:
         raise CliError(f'cannot read {path}: {exc.strerror}') from exc
 
 
-def write_atomically(path: str | None, data: bytes) -> None:
-    """Write ``data`` to stdout (None or ``-``), or replace the file at ``path`` in one step.
+def write_output(path: str | None, data: bytes) -> None:
+    """Write ``data`` to stdout (None or ``-``), or through what ``path`` names.
 
-    The bytes go to a temporary file in the same directory, which is flushed
-    to disk and then renamed over ``path``: a reader never sees a partial
-    file, and a failure leaves whatever was at ``path`` untouched. A new file
-    is readable by its owner only; a replaced file keeps its permissions.
+    - A regular file (or nothing yet) is replaced in one step: the bytes go
+      to a temporary file in the same directory, which is flushed to disk
+      and renamed over it, so a reader never sees a partial file and a
+      failure leaves the old one untouched. A new file is readable by its
+      owner only; a replaced file keeps its permissions.
+    - A symbolic link is written through: its final target is replaced the
+      same way (the temporary file is made in the target's directory), and
+      the link stays a link.
+    - Anything else (a FIFO, ``/dev/stdout``, a terminal, a device) is
+      opened and written as it is; it is never replaced.
 
-    :raises CliError: the file cannot be written
+    :raises CliError: the file cannot be written (a directory, no space, no permission)
     """
     if path is None or path == '-':
         write_stdout(data)
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    name = os.path.basename(path)
+    target = os.path.realpath(path)  # every link followed; a dangling link's target is made
+    try:
+        mode: int | None = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise CliError(f'cannot write {path}: {exc.strerror}') from exc
+    if mode is not None and stat.S_ISDIR(mode):
+        raise CliError(f'cannot write {path}: it is a directory')
+    if mode is None or stat.S_ISREG(mode):
+        _replace(path, target, data)
+    else:
+        _write_in_place(path, data)
+
+
+def _replace(path: str, target: str, data: bytes) -> None:
+    """Replace the regular file ``target`` (``path``, or where its links lead) in one step."""
+    directory, name = os.path.split(target)
     try:
         handle, temporary = tempfile.mkstemp(prefix=f'.{name}.', suffix='.tmp', dir=directory)
     except OSError as exc:
@@ -85,14 +108,24 @@ def write_atomically(path: str | None, data: bytes) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         with contextlib.suppress(FileNotFoundError):
-            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
-        os.replace(temporary, path)
+            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+        os.replace(temporary, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         if isinstance(exc, OSError):
             raise CliError(f'cannot write {path}: {exc.strerror}') from exc
         raise
+
+
+def _write_in_place(path: str, data: bytes) -> None:
+    """Write to a FIFO or a device as it is (a FIFO waits for its reader)."""
+    try:
+        with open(os.open(path, os.O_WRONLY), 'wb') as stream:
+            stream.write(data)
+            stream.flush()
+    except OSError as exc:
+        raise CliError(f'cannot write {path}: {exc.strerror}') from exc
 
 
 class Progress:

@@ -22,11 +22,15 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         description='Register the service NAME with the local agent, with an optional health '
         'check. INTERVAL and DURATION are seconds or Go durations ("10s", "1m").',
     )
-    register_parser.add_argument('name', metavar='NAME')
+    register_parser.add_argument('name', type=numbers.name, metavar='NAME')
     register_parser.add_argument('-a', '--address', help='the service address')
     register_parser.add_argument('-p', '--port', type=numbers.port, help='the service port')
     register_parser.add_argument(
-        '-s', '--service-id', metavar='SERVICE_ID', help='the service ID (default: NAME)'
+        '-s',
+        '--service-id',
+        type=numbers.name,
+        metavar='SERVICE_ID',
+        help='the service ID (default: NAME)',
     )
     register_parser.add_argument(
         '-t', '--tags', metavar='TAG,TAG', help='tags, separated by commas'
@@ -59,7 +63,7 @@ def add_parsers(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         help='deregister a service from the local agent',
         description='Remove the service SERVICE_ID, and its checks, from the local agent.',
     )
-    deregister_parser.add_argument('service_id', metavar='SERVICE_ID')
+    deregister_parser.add_argument('service_id', type=numbers.name, metavar='SERVICE_ID')
     deregister_parser.set_defaults(handler=deregister)
 
     services_parser = commands.add_parser(

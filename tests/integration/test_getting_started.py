@@ -2,7 +2,8 @@
 
 - ``sh`` blocks run with bash in a copy of this checkout (the first one
   makes the virtual environment the rest of the page uses); the one that
-  starts ``consul agent -dev`` is skipped: the test starts its own agent.
+  starts the agent (``"$(scripts/install-consul.sh)" agent -dev``) is
+  skipped: the test starts its own agent.
 - ``console`` blocks run command by command in the same copy, with that
   environment active; each command's output must be the lines under it.
 - ``python`` blocks are doctests sharing one namespace; their output must match.
@@ -26,7 +27,7 @@ from consulate.testing import ConsulAgent
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / 'docs' / 'getting-started.rst'
-AGENT_BLOCK = 'consul agent -dev'
+AGENT_BLOCK = '"$(scripts/install-consul.sh)" agent -dev'
 #: What the copy of the checkout leaves out: local state, not sources.
 SKIPPED = ('.git', '.venv', '.consul', 'build', '*.egg-info', '__pycache__', '.*_cache')
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import tarfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -168,3 +170,24 @@ def test_a_failed_save_keeps_the_older_snapshot(
         anonymous.snapshot.save(path)
     assert path.read_bytes() == good
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_save_writes_through_a_symlink_and_into_a_fifo(
+    client: consulate.Consul, tmp_path: Path
+) -> None:
+    (tmp_path / 'store').mkdir()
+    target = tmp_path / 'store' / 'consul.snap'
+    link = tmp_path / 'latest.snap'
+    link.symlink_to(target)
+    size = client.snapshot.save(str(link))
+    assert link.is_symlink() and target.stat().st_size == size
+    assert sorted(os.listdir(tmp_path / 'store')) == ['consul.snap']
+    fifo = tmp_path / 'pipe'
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    size = client.snapshot.save(str(fifo))
+    reader.join(30)
+    assert len(received[0]) == size and received[0][:2] == b'\x1f\x8b'
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -224,3 +225,68 @@ def test_datacenter_is_sent_where_accepted() -> None:
         'recurse': '',
         'dc': 'dc2',
     }
+
+
+@pytest.mark.parametrize(
+    ('options', 'named'),
+    [
+        ({'timeout': -1}, 'timeout'),
+        ({'timeout': 0}, 'timeout'),
+        ({'timeout': 'x'}, 'timeout'),
+        ({'timeout': float('nan')}, 'timeout'),
+        ({'timeout': (5, -1)}, 'timeout'),
+        ({'timeout': (5, 30, 1)}, 'timeout'),
+        ({'port': 'abc'}, 'port'),
+        ({'port': 0}, 'port'),
+        ({'port': 65536}, 'port'),
+        ({'port': True}, 'port'),
+        ({'port': 8500.5}, 'port'),
+        ({'host': ''}, 'host'),
+        ({'host': None}, 'host'),
+        ({'host': 'two words'}, 'host'),
+        ({'host': 'consul/v1'}, 'host'),
+        ({'host': 5}, 'host'),
+        ({'retries': -1}, 'retries'),
+        ({'retries': '3'}, 'retries'),
+        ({'pool_size': 0}, 'pool_size'),
+        ({'pool_size': 2.5}, 'pool_size'),
+        ({'scheme': 'ftp'}, 'scheme'),
+        ({'addr': ''}, 'addr'),
+        ({'addr': 8500}, 'addr'),
+        ({'token_file': ''}, 'token_file'),
+        ({'token': 5}, 'token'),
+        ({'token': 'a\nb'}, 'token'),
+        ({'datacenter': ' '}, 'datacenter'),
+        ({'datacenter': 1}, 'datacenter'),
+        ({'namespace': ['ns']}, 'namespace'),
+        ({'verify': '/etc/ssl/ca.pem'}, None),
+        ({'verify': ['ca.pem']}, 'verify'),
+        ({'cert': 5}, 'cert'),
+        ({'cert': ('a', 'b', 'c')}, 'cert'),
+        ({'consistency': 'fast'}, 'consistency'),
+    ],
+)
+def test_bad_arguments_are_refused_when_the_client_is_built(
+    options: dict[str, Any], named: str | None
+) -> None:
+    if named is None:  # a valid value among the invalid ones: it builds
+        consulate.Consul(env={}, **options).close()
+        return
+    with pytest.raises(exceptions.ValidationError, match=named):
+        consulate.Consul(env={}, **options)
+
+
+def test_good_arguments_still_build() -> None:
+    assert consulate.Consul(port='8501', env={}).port == 8501
+    assert consulate.Consul(timeout=float('inf'), env={})._config.timeout == float('inf')
+    assert consulate.Consul(timeout=(1, 2.5), env={})._config.timeout == (1, 2.5)
+    assert consulate.Consul(datacenter='', namespace='', env={})._config.namespace is None
+    assert consulate.Consul('/run/consul.sock', None, scheme='http+unix', env={}).port is None
+    assert consulate.Consul(addr='https://[::1]:8501', env={}).host == '::1'
+
+
+def test_an_empty_token_file_named_on_purpose_is_refused(tmp_path: Path) -> None:
+    token_file = tmp_path / 'token'
+    token_file.write_text(' \n')
+    with pytest.raises(exceptions.ValidationError, match=r'token file .* is empty'):
+        consulate.Consul(token_file=str(token_file), env={})

@@ -48,7 +48,8 @@ def test_responses_intercepts_kv_get_and_set() -> None:
 def test_requests_mock_intercepts_kv_get() -> None:
     with requests_mock.Mocker() as mocker:
         mocker.get(URL, json=ENTRY, headers=CONSUL_HEADERS)
-        mocker.get('http://127.0.0.1:1/v1/kv/missing', status_code=404)
+        # Consul marks a missing key's 404 with X-Consul-Index; a bare 404 is a web server's.
+        mocker.get('http://127.0.0.1:1/v1/kv/missing', status_code=404, headers=CONSUL_HEADERS)
         consul = client()
         assert consul.kv['app/flag'] == 'on'
         with pytest.raises(KeyError):

@@ -1,9 +1,9 @@
-"""The ACL API (``/v1/acl``): the seed's legacy token methods and the Consul 1.4+ ACL system.
+"""The ACL API (``/v1/acl``): consulate 0.6.0's legacy token methods and the Consul 1.4+ ACL system.
 
 :class:`ACL`, reached as ``consul.acl``, gathers every ACL method in one
 object, grouped here by sub-resource:
 
-- the seed's legacy methods :meth:`~ACL.create`, :meth:`~ACL.info`,
+- consulate 0.6.0's legacy methods :meth:`~ACL.create`, :meth:`~ACL.info`,
   :meth:`~ACL.list`, :meth:`~ACL.update`, :meth:`~ACL.clone` and
   :meth:`~ACL.destroy` (:mod:`consulate.api.acl.legacy`): Consul 1.4 to
   1.10 only, **removed in Consul 1.11**;
@@ -33,7 +33,7 @@ __all__ = ['ACL', 'ACL_TYPES']
 class ACL(LegacyACL, Tokens, Policies, Roles, AuthMethods, BindingRules, TemplatedPolicies):
     """Manage Consul's ACLs: ``consul.acl.create_token(policies=['readonly'])``.
 
-    The seed's methods work on the legacy tokens of Consul before 1.11; the
+    consulate 0.6.0's methods work on the legacy tokens of Consul before 1.11; the
     ``*_token``, ``*_policy``, ``*_role``, ``*_auth_method`` and
     ``*_binding_rule`` methods, :meth:`bootstrap`, :meth:`login`,
     :meth:`logout` and :meth:`replication` on the ACL system of Consul 1.4+,

@@ -38,7 +38,7 @@ def _check_type(acl_type: str) -> str:
 
 
 class LegacyACL(Endpoint):
-    """The seed's six ACL methods, on the legacy endpoints (Consul < 1.11)."""
+    """consulate 0.6.0's six ACL methods, on the legacy endpoints (Consul < 1.11)."""
 
     PREFIX = 'acl'
 

@@ -206,6 +206,8 @@ class Agent(Endpoint):
     ) -> Generator[str, None, None]:
         """Stream the agent's log, one line at a time (``GET /v1/agent/monitor``).
 
+        .. not-run: streams the agent's log until the reader stops
+
         A generator of the lines (``str``, without the newline) the agent logs
         at ``loglevel`` or above, whatever level it logs at itself, from the
         moment the request arrives; the request is sent when the first line

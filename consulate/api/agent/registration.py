@@ -3,7 +3,7 @@
 ::
 
     with consul.agent.service.registered('web', port=8080, ttl='10s') as web:
-        serve()                           # the check passes every 10/3 s meanwhile
+        ...                               # serve: the check passes every 10/3 s meanwhile
         web.warn('shedding load')         # the next reports say "warning"
     # deregistered here, however the block was left
 

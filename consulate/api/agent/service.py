@@ -125,7 +125,7 @@ class Service(Endpoint):
         ::
 
             with consul.agent.service.registered('web', port=8080) as web:
-                serve()              # web.warn(note), web.fail(note), web.pass_(note)
+                ...                  # serve; web.warn(note), web.fail(note), web.pass_(note)
 
         Entering the block registers the service (``PUT
         /v1/agent/service/register``) with a TTL check ``service:<id>`` and

@@ -1,5 +1,7 @@
 """The operator API (``/v1/operator``): cluster-level tools for Consul operators.
 
+.. not-run: installs a gossip key: needs an agent with gossip encryption on
+
 ``consul.operator`` is an :class:`Operator`; its sub-resources are
 ``consul.operator.raft`` (:class:`~consulate.api.operator.raft.Raft`),
 ``consul.operator.autopilot`` (:class:`~consulate.api.operator.autopilot.Autopilot`),

@@ -1,5 +1,7 @@
 """Atomic transactions (``PUT /v1/txn``): KV, node, service and check operations.
 
+.. not-run: needs the key app/config at ModifyIndex 42
+
 Build the operations with the functions of :mod:`consulate.api.txn.operations`
 (also reachable here) and run them with
 :meth:`Txn.execute` (one atomic transaction) or :meth:`Txn.execute_batches`
