@@ -1,0 +1,123 @@
+"""KV entries, transactions, sessions and events, named after Consul's Go ``api`` structs.
+
+Each class is a :class:`~typing.TypedDict`: the JSON object Consul sends, as
+the plain ``dict`` consulate returns, with the values consulate decodes
+noted on each class. A field in the ``...Optional`` base of a class may be
+missing; the comment on a field Consul 1.8.7 never sends names where it
+comes from.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from consulate.types.agent import AgentService, HealthCheck
+from consulate.types.catalog import Node
+
+__all__ = [
+    'KVPair',
+    'ServiceCheck',
+    'SessionEntry',
+    'TxnError',
+    'TxnKVPair',
+    'TxnResult',
+    'UserEvent',
+]
+
+
+class _KVPairOptional(TypedDict, total=False):
+    Session: str
+    Namespace: str  # Consul Enterprise (Go api.KVPair)
+    Partition: str  # Consul Enterprise 1.11+ (Go api.KVPair)
+
+
+class KVPair(_KVPairOptional):
+    """A KV entry (Go ``api.KVPair``), as :meth:`consul.kv.get_record()
+    <consulate.api.kv.KV.get_record>` returns it.
+
+    ``Value`` is decoded as the client decodes KV values (text, bytes, or
+    with ``decode_json`` any JSON value; the exact ``bytes`` with ``raw``):
+    its static type depends on those settings, so it is not narrowed here.
+    ``Session`` is there while a session holds the key.
+    """
+
+    Key: str
+    Flags: int
+    Value: Any
+    LockIndex: int
+    CreateIndex: int
+    ModifyIndex: int
+
+
+class _TxnKVPairOptional(TypedDict, total=False):
+    Session: str
+    Namespace: str  # Consul Enterprise (Go api.KVPair)
+    Partition: str  # Consul Enterprise 1.11+ (Go api.KVPair)
+
+
+class TxnKVPair(_TxnKVPairOptional):
+    """A KV entry in a transaction's results: ``Value`` is the exact stored ``bytes`` (or ``None``)."""
+
+    Key: str
+    Flags: int
+    Value: bytes | None
+    LockIndex: int
+    CreateIndex: int
+    ModifyIndex: int
+
+
+class TxnResult(TypedDict, total=False):
+    """One result of a transaction (Go ``api.TxnResult``): exactly one of its fields is there."""
+
+    KV: TxnKVPair
+    Node: Node
+    Service: AgentService
+    Check: HealthCheck
+
+
+class TxnError(TypedDict):
+    """Why a transaction was rolled back, for one operation (Go ``api.TxnError``)."""
+
+    OpIndex: int
+    What: str
+
+
+class ServiceCheck(TypedDict, total=False):
+    """A service check a session is tied to (Go ``api.ServiceCheck``, Consul 1.7+)."""
+
+    ID: str
+    Namespace: str
+
+
+class _SessionEntryOptional(TypedDict, total=False):
+    Checks: list[str] | None  # Go api.SessionEntry (deprecated; 1.8.7 sends NodeChecks)
+    NodeChecks: list[str] | None
+    ServiceChecks: list[ServiceCheck] | None
+    Namespace: str  # Consul Enterprise (Go api.SessionEntry)
+    Partition: str  # Consul Enterprise 1.11+ (Go api.SessionEntry)
+
+
+class SessionEntry(_SessionEntryOptional):
+    """A session (Go ``api.SessionEntry``); ``LockDelay`` is in nanoseconds."""
+
+    ID: str
+    Name: str
+    Node: str
+    LockDelay: int
+    Behavior: str
+    TTL: str
+    CreateIndex: int
+    ModifyIndex: int
+
+
+class UserEvent(TypedDict):
+    """A user event (Go ``api.UserEvent``); consulate decodes ``Payload`` to ``bytes``."""
+
+    ID: str
+    Name: str
+    Payload: bytes | None
+    NodeFilter: str
+    ServiceFilter: str
+    TagFilter: str
+    Version: int
+    LTime: int
