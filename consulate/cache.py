@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from consulate import exceptions
 from consulate.api.base import check_consistency
 from consulate.api.health import pick_instance
+from consulate.types import ServiceEntry
 from consulate.watch import DEFAULT_WAIT, RATE, Watcher
 
 if TYPE_CHECKING:
@@ -266,11 +267,11 @@ class Cache(Generic[S]):
 _C = TypeVar('_C', bound=Cache[Any])
 
 
-class ServiceCache(Cache[list[dict[str, Any]]]):
+class ServiceCache(Cache[list[ServiceEntry]]):
     """The instances of one service with their node and checks, as ``consul.health.service()``.
 
-    :attr:`value` is a list of ``{'Node': {...}, 'Service': {...}, 'Checks':
-    [...]}`` entries: only the passing instances unless the cache was made
+    :attr:`value` is a list of :class:`~consulate.types.catalog.ServiceEntry`
+    (``{'Node': {...}, 'Service': {...}, 'Checks': [...]}``): only the passing instances unless the cache was made
     with ``passing=False``.
     """
 

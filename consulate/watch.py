@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from consulate import exceptions
 from consulate.api.base import check_consistency, duration_seconds
+from consulate.types import HealthCheck, Node, ServiceEntry, UserEvent
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
@@ -328,7 +329,7 @@ class Watch:
 
         return Watcher(read, name='services', **options)
 
-    def nodes(self, **options: Any) -> Watcher[Any]:
+    def nodes(self, **options: Any) -> Watcher[list[Node]]:
         """Watch the catalog's nodes, as ``consul.catalog.nodes()`` returns them.
 
         ``GET /v1/catalog/nodes``.
@@ -350,7 +351,7 @@ class Watch:
         near: str | None = None,
         datacenter: str | None = None,
         **options: Any,
-    ) -> Watcher[Any]:
+    ) -> Watcher[list[ServiceEntry]]:
         """Watch a service's instances with their health, as ``consul.health.service()``.
 
         ``GET /v1/health/service/:name``; with ``passing`` only the instances
@@ -370,7 +371,7 @@ class Watch:
 
     def checks(
         self, service: str | None = None, state: str | None = None, **options: Any
-    ) -> Watcher[Any]:
+    ) -> Watcher[list[HealthCheck]]:
         """Watch health checks: a service's (``consul.health.checks``) or those in a state.
 
         ``GET /v1/health/checks/:service``, or ``GET /v1/health/state/:state``
@@ -392,7 +393,7 @@ class Watch:
 
         return Watcher(read, name=f'checks {service or state or "any"!r}', **options)
 
-    def event(self, name: str | None = None, **options: Any) -> Watcher[list[dict[str, Any]]]:
+    def event(self, name: str | None = None, **options: Any) -> Watcher[list[UserEvent]]:
         """Watch user events: yields the events the agent knows, then each batch of new ones.
 
         ``GET /v1/event/list``, as ``consul.event.list(name)`` returns it. The
@@ -422,7 +423,7 @@ class Watch:
         return check_consistency(options.pop('consistency', None))
 
 
-def _after(events: list[dict[str, Any]], last_id: str | None) -> list[dict[str, Any]]:
+def _after(events: list[UserEvent], last_id: str | None) -> list[UserEvent]:
     """The events that follow the one with ``last_id`` (all of them if it is gone)."""
     for position, event in enumerate(events):
         if event.get('ID') == last_id:

@@ -15,9 +15,10 @@ from typing import Any
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
 from consulate.api.caching import cache_options
 from consulate.api.catalog import node_meta_params, tag_list
+from consulate.types import HealthCheck, ServiceEntry
 
 __all__ = ['STATES', 'Health', 'instance_address', 'is_passing', 'pick_instance']
 
@@ -46,7 +47,7 @@ class Health(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[HealthCheck]:
         """Return the checks of every instance of a service, always as a list (``GET /v1/health/checks/:service``).
 
         :param service_id: the service's name
@@ -66,7 +67,7 @@ class Health(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[HealthCheck]:
         """Return the checks of a node and of its services, always as a list (``GET /v1/health/node/:node``).
 
         :param node_id: the node's name
@@ -92,7 +93,7 @@ class Health(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
+    ) -> list[ServiceEntry]:
         """Return the instances of a service with their node and checks, always as a list (``GET /v1/health/service/:service``).
 
         Each entry is ``{'Node': {...}, 'Service': {...}, 'Checks': [...]}``.
@@ -162,7 +163,7 @@ class Health(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
+    ) -> list[ServiceEntry]:
         """Return the Connect-capable instances of a service with their node and checks, always as a list.
 
         ``GET /v1/health/connect/:service``: the service's sidecar proxies and
@@ -200,7 +201,7 @@ class Health(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ServiceEntry]:
         """Return the ingress gateways that route to a service, with their node and checks, always as a list.
 
         ``GET /v1/health/ingress/:service``: the instances of every
@@ -232,7 +233,7 @@ class Health(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[HealthCheck]:
         """Return every check in a state, always as a list (``GET /v1/health/state/:state``).
 
         :param state: ``'any'``, ``'unknown'``, ``'passing'``, ``'warning'`` or ``'critical'``

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
+from consulate.types import ImportedService
 
 __all__ = ['ImportedServices']
 
@@ -28,7 +29,7 @@ class ImportedServices(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ImportedService]:
         """Return each imported service and where it comes from (``GET /v1/imported-services``).
 
         Each entry is ``{'Service', 'SourcePeer', 'SourcePartition',

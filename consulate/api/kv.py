@@ -16,7 +16,7 @@ the seed API puts on it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes, txn
@@ -29,6 +29,7 @@ from consulate.api.values import (
     quote_key,
     stored_bytes,
 )
+from consulate.types import KVPair
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
@@ -136,14 +137,14 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> KVPair:
         """Return the key's whole entry: ``Key``, ``Flags``, ``Value`` (decoded), the indexes, ``Session``.
 
         :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
         """
         record = self._record(item, index=index, wait=wait, consistency=consistency)
         record['Value'] = self._decode(record['Value'])
-        return record
+        return cast('KVPair', record)
 
     def set(self, item: str, value: Any, *, exact_key: bool = False) -> None:
         """Store a value: ``str`` as UTF-8, ``bytes`` as is, ``None`` empty, else JSON.
@@ -314,7 +315,7 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[KVPair]:
         """Return the whole entry of every key under ``prefix``, as :meth:`get_record` returns one.
 
         One ``GET /v1/kv/:prefix?recurse``. Each entry has ``Key``, ``Flags``,
@@ -338,7 +339,7 @@ class KV(Endpoint):
             for entry in entries:
                 entry['Key'], entry['Flags']
                 entry['Value'] = decode(entry['Value'])
-        return entries
+        return cast('list[KVPair]', entries)
 
     # -- helpers -----------------------------------------------------------------
 

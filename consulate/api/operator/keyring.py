@@ -7,7 +7,8 @@ import binascii
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
+from consulate.types import KeyringResponse
 
 __all__ = ['Keyring']
 
@@ -26,7 +27,9 @@ class Keyring(Endpoint):
     PREFIX = 'operator/keyring'
     ACCEPTS_DC = False
 
-    def list(self, *, relay_factor: int | None = None, local_only: bool = False) -> JSONList:
+    def list(
+        self, *, relay_factor: int | None = None, local_only: bool = False
+    ) -> list[KeyringResponse]:
         """Return the keys of each gossip pool (``GET /v1/operator/keyring``).
 
         One entry per pool: ``{'WAN', 'Datacenter', 'Segment', 'Keys':
