@@ -87,7 +87,9 @@ from consulate.types.coordinate import (
     CoordinateEntry,
 )
 from consulate.types.kv import (
+    JSONValue,
     KVPair,
+    KVValue,
     ServiceCheck,
     SessionEntry,
     TxnError,
@@ -185,9 +187,11 @@ __all__ = [
     'GaugeValue',
     'HealthCheck',
     'HealthCheckDefinition',
+    'JSONValue',
     'ImportedService',
     'Intention',
     'KVPair',
+    'KVValue',
     'KeyringResponse',
     'LeafCert',
     'LicenseReply',

@@ -9,13 +9,15 @@ comes from.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from consulate.types.agent import AgentService, HealthCheck
 from consulate.types.catalog import Node
 
 __all__ = [
+    'JSONValue',
     'KVPair',
+    'KVValue',
     'ServiceCheck',
     'SessionEntry',
     'TxnError',
@@ -23,6 +25,22 @@ __all__ = [
     'TxnResult',
     'UserEvent',
 ]
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    JSONValue: TypeAlias = (
+        bool | int | float | str | list['JSONValue'] | dict[str, 'JSONValue'] | None
+    )
+else:  # the same, not recursive: run-time checkers and Sphinx need no forward reference
+    JSONValue = bool | int | float | str | list | dict | None
+"""Any value JSON decodes to (recursive for type checkers)."""
+
+#: A KV value as consulate reads it: UTF-8 text as ``str``, other bytes as
+#: ``bytes``, empty as ``None``; with ``Consul(decode_json=True)`` stored JSON
+#: decodes to any :data:`JSONValue`. Code that knows what it stored narrows it
+#: with ``isinstance``.
+KVValue = str | bytes | JSONValue
 
 
 class _KVPairOptional(TypedDict, total=False):
@@ -35,15 +53,14 @@ class KVPair(_KVPairOptional):
     """A KV entry (Go ``api.KVPair``), as :meth:`consul.kv.get_record()
     <consulate.api.kv.KV.get_record>` returns it.
 
-    ``Value`` is decoded as the client decodes KV values (text, bytes, or
-    with ``decode_json`` any JSON value; the exact ``bytes`` with ``raw``):
-    its static type depends on those settings, so it is not narrowed here.
-    ``Session`` is there while a session holds the key.
+    ``Value`` is decoded as the client decodes KV values (a :data:`KVValue`;
+    the exact ``bytes`` with ``raw=True``). ``Session`` is there while a
+    session holds the key.
     """
 
     Key: str
     Flags: int
-    Value: Any
+    Value: KVValue
     LockIndex: int
     CreateIndex: int
     ModifyIndex: int
