@@ -31,7 +31,6 @@ import pytest
 
 import consulate.api.health
 import consulate.types
-from consulate.api.base import Endpoint
 from consulate.client import Consul
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,20 +40,22 @@ ROOT = Path(__file__).resolve().parents[2]
 #: of the count until that change is merged, then annotated with the shapes of
 #: consulate.types (AgentServices, AgentChecks, CatalogServices, CatalogServiceTags,
 #: KVValue) and removed from here.
-ISSUE_23 = frozenset({
-    'Agent.services',
-    'Agent.checks',
-    'Catalog.services',
-    'KV.get',
-    'KV.find',
-    'KV.items',
-    'KV.iteritems',
-    'KV.values',
-    'KV.records',
-    'Watch.key',
-    'Watch.prefix',
-    'Watch.services',
-})
+ISSUE_23 = frozenset(
+    {
+        'Agent.services',
+        'Agent.checks',
+        'Catalog.services',
+        'KV.get',
+        'KV.find',
+        'KV.items',
+        'KV.iteritems',
+        'KV.values',
+        'KV.records',
+        'Watch.key',
+        'Watch.prefix',
+        'Watch.services',
+    }
+)
 
 #: Methods that return JSON but name no shape, and the words of their docstring that say why.
 NOT_SHAPED: dict[str, str] = {}
@@ -94,7 +95,7 @@ def return_hint(function: Any) -> Any:
     annotation = inspect.signature(function, eval_str=False).return_annotation
     if not isinstance(annotation, str):
         return annotation
-    return eval(annotation, _namespace(function.__module__))  # noqa: S307 - our own source
+    return eval(annotation, _namespace(function.__module__))  # our own source, not input
 
 
 def _classes_below(cls: type) -> list[type]:
@@ -178,7 +179,9 @@ def test_no_return_annotation_is_any_or_a_dict_of_any() -> None:
         for name, function in sorted(public_methods().items())
         if name not in ISSUE_23 and is_loose(return_hint(function))
     ]
-    assert not loose, 'loose return annotations (name a consulate.types shape):\n' + '\n'.join(loose)
+    assert not loose, 'loose return annotations (name a consulate.types shape):\n' + '\n'.join(
+        loose
+    )
 
 
 def test_every_method_has_a_return_annotation() -> None:
@@ -264,9 +267,7 @@ def test_the_types_are_typed_dicts_and_aliases() -> None:
     """Every public name of consulate.types is a TypedDict or an alias of types (no classes with behaviour)."""
     for name in consulate.types.__all__:
         value = getattr(consulate.types, name)
-        assert is_typeddict(value) or isinstance(
-            value, (types.GenericAlias, types.UnionType)
-        ), name
+        assert is_typeddict(value) or isinstance(value, (types.GenericAlias, types.UnionType)), name
 
 
 def test_optional_fields_are_not_required() -> None:
