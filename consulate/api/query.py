@@ -20,7 +20,6 @@ from consulate.api.caching import cache_options
 from consulate.types import (
     PreparedQueryDefinition,
     PreparedQueryExecuteResponse,
-    PreparedQueryExplainResponse,
 )
 
 __all__ = ['Query', 'query_definition']
@@ -156,7 +155,7 @@ class Query(Endpoint):
             self._get_object(url, params, dc=datacenter, consistency=consistency, headers=headers),
         )
 
-    def explain(self, query: str, *, datacenter: str | None = None) -> PreparedQueryExplainResponse:
+    def explain(self, query: str, *, datacenter: str | None = None) -> PreparedQueryDefinition:
         """Return the query that running ``query`` would use, templates rendered.
 
         ``GET /v1/query/:id_or_name/explain``: the definition of the query
@@ -165,7 +164,7 @@ class Query(Endpoint):
         :raises consulate.exceptions.NotFound: no query matches that ID or name
         """
         return cast(
-            'PreparedQueryExplainResponse',
+            'PreparedQueryDefinition',
             shapes.object_field(self._get(self._url(query, 'explain'), dc=datacenter), 'Query'),
         )
 

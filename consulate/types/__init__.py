@@ -116,7 +116,6 @@ from consulate.types.operator import (
 from consulate.types.query import (
     PreparedQueryDefinition,
     PreparedQueryExecuteResponse,
-    PreparedQueryExplainResponse,
     QueryDNSOptions,
     ServiceQuery,
 )
@@ -204,7 +203,6 @@ __all__ = [
     'PointValue',
     'PreparedQueryDefinition',
     'PreparedQueryExecuteResponse',
-    'PreparedQueryExplainResponse',
     'QueryDNSOptions',
     'RaftConfiguration',
     'RaftServer',

@@ -163,7 +163,6 @@ class _ACLAuthMethodOptional(TypedDict, total=False):
     Description: str
     MaxTokenTTL: str | int
     TokenLocality: str
-    Config: dict[str, Any] | None
     NamespaceRules: list[dict[str, Any]] | None  # Consul Enterprise (Go api.ACLAuthMethod)
     Namespace: str  # Consul Enterprise (Go api.ACLAuthMethod)
     Partition: str  # Consul Enterprise 1.11+ (Go api.ACLAuthMethod)
@@ -174,6 +173,7 @@ class ACLAuthMethod(_ACLAuthMethodOptional):
 
     Name: str
     Type: str
+    Config: dict[str, Any] | None
     CreateIndex: int
     ModifyIndex: int
 

@@ -57,7 +57,7 @@ class _UpstreamOptional(TypedDict, total=False):
     LocalBindPort: int
     LocalBindSocketPath: str  # Go api.Upstream (Consul 1.10+)
     LocalBindSocketMode: str  # Go api.Upstream (Consul 1.10+)
-    Config: dict[str, Any]
+    Config: dict[str, Any] | None
     MeshGateway: dict[str, Any]
     CentrallyConfigured: bool  # Go api.Upstream (Consul 1.10+)
 
@@ -78,7 +78,7 @@ class AgentServiceConnectProxyConfig(TypedDict, total=False):
     LocalServiceSocketPath: str  # Go api.AgentServiceConnectProxyConfig (Consul 1.10+)
     Mode: str  # Go api.AgentServiceConnectProxyConfig (Consul 1.10+)
     TransparentProxy: dict[str, Any]  # Go api.AgentServiceConnectProxyConfig (Consul 1.10+)
-    Config: dict[str, Any]
+    Config: dict[str, Any] | None
     Upstreams: list[Upstream] | None
     MeshGateway: dict[str, Any]
     Expose: dict[str, Any]
@@ -154,11 +154,6 @@ class HealthCheckDefinition(TypedDict, total=False):
 
 
 class _HealthCheckOptional(TypedDict, total=False):
-    ServiceTags: list[str] | None
-    Type: str
-    Definition: HealthCheckDefinition
-    CreateIndex: int
-    ModifyIndex: int
     Interval: str  # Go api.HealthCheck (Consul 1.12+)
     Timeout: str  # Go api.HealthCheck (Consul 1.12+)
     ExposedPort: int  # Go api.HealthCheck (Consul 1.12+)
@@ -182,6 +177,11 @@ class HealthCheck(_HealthCheckOptional):
     Output: str
     ServiceID: str
     ServiceName: str
+    ServiceTags: list[str] | None
+    Type: str
+    Definition: HealthCheckDefinition
+    CreateIndex: int
+    ModifyIndex: int
 
 
 class AgentCheck(HealthCheck):
@@ -274,6 +274,7 @@ class SampledValue(TypedDict):
     Max: float
     Mean: float
     Stddev: float
+    Rate: float  # sent by Consul 1.8.7 (go-metrics' AggregateSample); not in Go api.SampledValue
     Labels: dict[str, str]
 
 
@@ -287,7 +288,7 @@ class MetricsInfo(TypedDict):
     Samples: list[SampledValue]
 
 
-class AgentHost(TypedDict, total=False):
+class AgentHost(TypedDict):
     """The host the agent runs on (``GET /v1/agent/host``; a ``map`` in Go's ``Agent.Host``)."""
 
     Memory: dict[str, Any]

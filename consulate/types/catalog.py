@@ -51,10 +51,7 @@ class Node(_NodeOptional):
 
 
 class _CatalogServiceOptional(TypedDict, total=False):
-    ServiceKind: str
     ServiceTaggedAddresses: dict[str, ServiceAddress]
-    ServiceProxy: AgentServiceConnectProxyConfig
-    ServiceConnect: AgentServiceConnect
     ServiceLocality: dict[str, str]  # Go api.CatalogService (Consul 1.16+)
     Namespace: str  # Consul Enterprise (Go api.CatalogService)
     Partition: str  # Consul Enterprise 1.11+ (Go api.CatalogService)
@@ -83,6 +80,9 @@ class CatalogService(_CatalogServiceOptional):
     ServicePort: int
     ServiceWeights: AgentWeights
     ServiceEnableTagOverride: bool
+    ServiceKind: str
+    ServiceProxy: AgentServiceConnectProxyConfig
+    ServiceConnect: AgentServiceConnect
     CreateIndex: int
     ModifyIndex: int
 
@@ -113,8 +113,6 @@ class CatalogNodeServiceList(TypedDict):
 
 
 class _GatewayServiceOptional(TypedDict, total=False):
-    Protocol: str
-    Port: int
     Hosts: list[str] | None
     CAFile: str
     CertFile: str
@@ -123,6 +121,8 @@ class _GatewayServiceOptional(TypedDict, total=False):
     FromWildcard: bool
     ServiceKind: str  # Go api.GatewayService (Consul 1.10+)
     AutoHostRewrite: bool  # Go api.GatewayService (Consul 1.10+)
+    CreateIndex: int  # sent by Consul 1.8.7; not in Go api.GatewayService
+    ModifyIndex: int  # sent by Consul 1.8.7; not in Go api.GatewayService
 
 
 class GatewayService(_GatewayServiceOptional):
@@ -131,6 +131,8 @@ class GatewayService(_GatewayServiceOptional):
     Gateway: dict[str, Any]
     Service: dict[str, Any]
     GatewayKind: str
+    Port: int
+    Protocol: str
 
 
 class ServiceEntry(TypedDict):

@@ -21,27 +21,23 @@ __all__ = [
 ]
 
 
-class _CARootOptional(TypedDict, total=False):
+class CARoot(TypedDict):
+    """One Connect CA root certificate (Go ``api.CARoot``)."""
+
+    ID: str
+    Name: str
     SerialNumber: int
     SigningKeyID: str
     ExternalTrustDomain: str
     NotBefore: str
     NotAfter: str
+    RootCert: str
     IntermediateCerts: list[str] | None
+    Active: bool
     PrivateKeyType: str
     PrivateKeyBits: int
-    RotatedOutAt: str
     CreateIndex: int
     ModifyIndex: int
-
-
-class CARoot(_CARootOptional):
-    """One Connect CA root certificate (Go ``api.CARoot``)."""
-
-    ID: str
-    Name: str
-    RootCert: str
-    Active: bool
 
 
 class CARootList(TypedDict):
@@ -52,16 +48,13 @@ class CARootList(TypedDict):
     Roots: list[CARoot] | None
 
 
-class _CAConfigOptional(TypedDict, total=False):
-    State: dict[str, str] | None  # Go api.CAConfig (Consul 1.9+)
-    ForceWithoutCrossSigning: bool
-
-
-class CAConfig(_CAConfigOptional):
+class CAConfig(TypedDict):
     """The Connect CA provider's configuration (Go ``api.CAConfig``)."""
 
     Provider: str
     Config: dict[str, Any]
+    State: dict[str, str] | None
+    ForceWithoutCrossSigning: bool
     CreateIndex: int
     ModifyIndex: int
 
@@ -72,8 +65,6 @@ class _LeafCertOptional(TypedDict, total=False):
     Kind: str  # Go api.LeafCert (Consul 1.11+)
     Namespace: str  # Consul Enterprise (Go api.LeafCert)
     Partition: str  # Consul Enterprise 1.11+ (Go api.LeafCert)
-    CreateIndex: int
-    ModifyIndex: int
 
 
 class LeafCert(_LeafCertOptional):
@@ -86,47 +77,49 @@ class LeafCert(_LeafCertOptional):
     ServiceURI: str
     ValidAfter: str
     ValidBefore: str
+    CreateIndex: int
+    ModifyIndex: int
 
 
 class _IntentionOptional(TypedDict, total=False):
-    ID: str
-    Description: str
     SourcePeer: str  # Go api.Intention (Consul 1.14+)
     SourcePartition: str  # Consul Enterprise 1.11+ (Go api.Intention)
     DestinationPartition: str  # Consul Enterprise 1.11+ (Go api.Intention)
     SourceSamenessGroup: str  # Go api.Intention (Consul 1.16+)
-    Action: str
     Permissions: list[dict[str, Any]] | None  # Go api.Intention (Consul 1.9+)
     JWT: dict[str, Any] | None  # Go api.Intention (Consul 1.16+)
-    Meta: dict[str, str] | None
     LegacyID: str  # Go api.Intention (Consul 1.9+)
     LegacyMeta: dict[str, str] | None  # Go api.Intention (Consul 1.9+)
     LegacyCreateTime: str  # Go api.Intention (Consul 1.9+)
     LegacyUpdateTime: str  # Go api.Intention (Consul 1.9+)
-    CreatedAt: str
-    UpdatedAt: str
-    Hash: str | None
-    CreateIndex: int
-    ModifyIndex: int
+    DefaultAddr: str  # sent by Consul 1.8.7 (unused, removed in 1.9); Go api.Intention
+    DefaultPort: int  # sent by Consul 1.8.7 (unused, removed in 1.9); Go api.Intention
 
 
 class Intention(_IntentionOptional):
     """A Connect intention: may ``Source`` call ``Destination`` (Go ``api.Intention``)."""
 
+    ID: str
     SourceNS: str
     SourceName: str
     DestinationNS: str
     DestinationName: str
     SourceType: str
+    Action: str
+    Description: str
+    Meta: dict[str, str] | None
     Precedence: int
+    Hash: str | None
+    CreatedAt: str
+    UpdatedAt: str
+    CreateIndex: int
+    ModifyIndex: int
 
 
 class _ConfigEntryOptional(TypedDict, total=False):
     Namespace: str  # Consul Enterprise (Go api.ConfigEntry)
     Partition: str  # Consul Enterprise 1.11+ (Go api.ConfigEntry)
     Meta: dict[str, str] | None  # Go api.ConfigEntry (Consul 1.9+)
-    CreateIndex: int
-    ModifyIndex: int
 
 
 class ConfigEntry(_ConfigEntryOptional):
@@ -140,21 +133,26 @@ class ConfigEntry(_ConfigEntryOptional):
 
     Kind: str
     Name: str
+    CreateIndex: int
+    ModifyIndex: int
 
 
-class CompiledDiscoveryChain(TypedDict, total=False):
+class _CompiledDiscoveryChainOptional(TypedDict, total=False):
+    Partition: str  # Consul Enterprise 1.11+ (Go api.CompiledDiscoveryChain)
+    CustomizationHash: str
+    Default: bool  # Go api.CompiledDiscoveryChain (Consul 1.10+)
+    ServiceMeta: dict[str, str] | None  # Go api.CompiledDiscoveryChain (Consul 1.10+)
+    AutoVirtualIPs: list[str] | None  # Go api.CompiledDiscoveryChain (Consul 1.13+)
+    ManualVirtualIPs: list[str] | None  # Go api.CompiledDiscoveryChain (Consul 1.13+)
+
+
+class CompiledDiscoveryChain(_CompiledDiscoveryChainOptional):
     """A service's compiled discovery chain (Go ``api.CompiledDiscoveryChain``)."""
 
     ServiceName: str
     Namespace: str
-    Partition: str  # Consul Enterprise 1.11+ (Go api.CompiledDiscoveryChain)
     Datacenter: str
-    CustomizationHash: str
-    Default: bool  # Go api.CompiledDiscoveryChain (Consul 1.10+)
     Protocol: str
-    ServiceMeta: dict[str, str] | None  # Go api.CompiledDiscoveryChain (Consul 1.10+)
     StartNode: str
     Nodes: dict[str, dict[str, Any]] | None
     Targets: dict[str, dict[str, Any]] | None
-    AutoVirtualIPs: list[str] | None  # Go api.CompiledDiscoveryChain (Consul 1.13+)
-    ManualVirtualIPs: list[str] | None  # Go api.CompiledDiscoveryChain (Consul 1.13+)

@@ -108,8 +108,6 @@ class ServiceCheck(TypedDict, total=False):
 
 class _SessionEntryOptional(TypedDict, total=False):
     Checks: list[str] | None  # Go api.SessionEntry (deprecated; 1.8.7 sends NodeChecks)
-    NodeChecks: list[str] | None
-    ServiceChecks: list[ServiceCheck] | None
     Namespace: str  # Consul Enterprise (Go api.SessionEntry)
     Partition: str  # Consul Enterprise 1.11+ (Go api.SessionEntry)
 
@@ -123,6 +121,8 @@ class SessionEntry(_SessionEntryOptional):
     LockDelay: int
     Behavior: str
     TTL: str
+    NodeChecks: list[str] | None
+    ServiceChecks: list[ServiceCheck] | None
     CreateIndex: int
     ModifyIndex: int
 

@@ -30,7 +30,6 @@ __all__ = [
 
 
 class _RaftServerOptional(TypedDict, total=False):
-    ProtocolVersion: str  # Go api.RaftServer (Consul 1.13+)
     LastIndex: int  # Go api.RaftServer (Consul 1.15+)
 
 
@@ -42,6 +41,7 @@ class RaftServer(_RaftServerOptional):
     Address: str
     Leader: bool
     Voter: bool
+    ProtocolVersion: str
 
 
 class RaftConfiguration(TypedDict):
@@ -51,13 +51,7 @@ class RaftConfiguration(TypedDict):
     Index: int
 
 
-class _AutopilotConfigurationOptional(TypedDict, total=False):
-    MinQuorum: int  # Go api.AutopilotConfiguration (Consul 1.9+)
-    CreateIndex: int
-    ModifyIndex: int
-
-
-class AutopilotConfiguration(_AutopilotConfigurationOptional):
+class AutopilotConfiguration(TypedDict):
     """Autopilot's settings (Go ``api.AutopilotConfiguration``); durations as Go strings."""
 
     CleanupDeadServers: bool
@@ -67,9 +61,17 @@ class AutopilotConfiguration(_AutopilotConfigurationOptional):
     RedundancyZoneTag: str
     DisableUpgradeMigration: bool
     UpgradeVersionTag: str
+    MinQuorum: int
+    CreateIndex: int
+    ModifyIndex: int
 
 
-class _ServerHealthOptional(TypedDict, total=False):
+class ServerHealth(TypedDict):
+    """One server's health as autopilot sees it (Go ``api.ServerHealth``)."""
+
+    ID: str
+    Name: str
+    Address: str
     SerfStatus: str
     Version: str
     Leader: bool
@@ -79,14 +81,6 @@ class _ServerHealthOptional(TypedDict, total=False):
     Healthy: bool
     Voter: bool
     StableSince: str
-
-
-class ServerHealth(_ServerHealthOptional):
-    """One server's health as autopilot sees it (Go ``api.ServerHealth``)."""
-
-    ID: str
-    Name: str
-    Address: str
 
 
 class OperatorHealthReply(TypedDict):

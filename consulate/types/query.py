@@ -9,13 +9,12 @@ from consulate.types.catalog import ServiceEntry
 __all__ = [
     'PreparedQueryDefinition',
     'PreparedQueryExecuteResponse',
-    'PreparedQueryExplainResponse',
     'QueryDNSOptions',
     'ServiceQuery',
 ]
 
 
-class QueryDNSOptions(TypedDict, total=False):
+class QueryDNSOptions(TypedDict):
     """A prepared query's DNS settings (Go ``api.QueryDNSOptions``)."""
 
     TTL: str
@@ -26,6 +25,12 @@ class _ServiceQueryOptional(TypedDict, total=False):
     Partition: str  # Consul Enterprise 1.11+ (Go api.ServiceQuery)
     Peer: str  # Go api.ServiceQuery (Consul 1.14+)
     SamenessGroup: str  # Go api.ServiceQuery (Consul 1.16+)
+
+
+class ServiceQuery(_ServiceQueryOptional):
+    """What a prepared query looks up (Go ``api.ServiceQuery``)."""
+
+    Service: str
     Failover: dict[str, Any]
     IgnoreCheckIDs: list[str] | None
     OnlyPassing: bool
@@ -36,38 +41,24 @@ class _ServiceQueryOptional(TypedDict, total=False):
     Connect: bool
 
 
-class ServiceQuery(_ServiceQueryOptional):
-    """What a prepared query looks up (Go ``api.ServiceQuery``)."""
-
-    Service: str
-
-
-class _PreparedQueryDefinitionOptional(TypedDict, total=False):
-    Session: str
-    Token: str
-    Template: dict[str, Any]
-    DNS: QueryDNSOptions
-    CreateIndex: int
-    ModifyIndex: int
-
-
-class PreparedQueryDefinition(_PreparedQueryDefinitionOptional):
-    """A prepared query (Go ``api.PreparedQueryDefinition``)."""
+class PreparedQueryDefinition(TypedDict):
+    """A prepared query (Go ``api.PreparedQueryDefinition``); what :meth:`~consulate.api.query.Query.explain` resolves a name to."""
 
     ID: str
     Name: str
+    Session: str
+    Token: str
     Service: ServiceQuery
+    DNS: QueryDNSOptions
+    Template: dict[str, Any]
+    CreateIndex: int
+    ModifyIndex: int
 
 
 class _PreparedQueryExecuteResponseOptional(TypedDict, total=False):
     Namespace: str  # Consul Enterprise (Go api.PreparedQueryExecuteResponse)
     Partition: str  # Consul Enterprise 1.11+ (Go api.PreparedQueryExecuteResponse)
     PeerName: str  # Go api.PreparedQueryExecuteResponse (Consul 1.14+)
-    DNS: QueryDNSOptions
-    Index: int
-    LastContact: int
-    KnownLeader: bool
-    ConsistencyLevel: str
     NotModified: bool
     Backend: int
     ResultsFilteredByACLs: bool
@@ -79,11 +70,10 @@ class PreparedQueryExecuteResponse(_PreparedQueryExecuteResponseOptional):
 
     Service: str
     Nodes: list[ServiceEntry] | None
+    DNS: QueryDNSOptions
     Datacenter: str
     Failovers: int
-
-
-class PreparedQueryExplainResponse(TypedDict):
-    """The query a name or template resolves to (Consul's ``PreparedQueryExplainResponse``)."""
-
-    Query: PreparedQueryDefinition
+    Index: int  # the query's metadata (Go api.QueryMeta), sent in the body by Consul
+    LastContact: int
+    KnownLeader: bool
+    ConsistencyLevel: str

@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import ast
 import collections.abc
-import functools
-import importlib
 import inspect
 import types
-import typing
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, is_typeddict
 
@@ -32,6 +29,7 @@ import pytest
 import consulate.api.health
 import consulate.types
 from consulate.client import Consul
+from tests.support.shapes import return_hint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,40 +60,6 @@ NOT_SHAPED: dict[str, str] = {}
 
 #: The smallest share of the JSON-returning methods that must name a shape.
 MIN_SHARE = 0.95
-
-
-@functools.cache
-def _namespace(module_name: str) -> dict[str, Any]:
-    """The names an annotation string of ``module_name`` may use, ``if TYPE_CHECKING:`` imports too."""
-    module = importlib.import_module(module_name)
-    names: dict[str, Any] = dict(vars(typing))
-    names.update(vars(collections.abc))
-    names.update(_type_checking_imports(module))
-    names.update(vars(module))
-    return names
-
-
-def _type_checking_imports(module: types.ModuleType) -> dict[str, Any]:
-    """The names ``module`` imports under ``if TYPE_CHECKING:``, imported now."""
-    found: dict[str, Any] = {}
-    tree = ast.parse(inspect.getsource(module))
-    for node in tree.body:
-        if not (isinstance(node, ast.If) and ast.unparse(node.test).endswith('TYPE_CHECKING')):
-            continue
-        for statement in node.body:
-            if isinstance(statement, ast.ImportFrom) and statement.module:
-                source = importlib.import_module(statement.module)
-                for alias in statement.names:
-                    found[alias.asname or alias.name] = getattr(source, alias.name)
-    return found
-
-
-def return_hint(function: Any) -> Any:
-    """The evaluated return annotation of ``function`` (``inspect.Parameter.empty`` if none)."""
-    annotation = inspect.signature(function, eval_str=False).return_annotation
-    if not isinstance(annotation, str):
-        return annotation
-    return eval(annotation, _namespace(function.__module__))  # our own source, not input
 
 
 def _classes_below(cls: type) -> list[type]:
