@@ -62,6 +62,7 @@ class ACLTemplatedPolicy(TypedDict, total=False):
 
 
 class _ACLTokenBase(TypedDict, total=False):
+    ID: str  # sent by Consul 1.8.7 in the answer to a bootstrap (the legacy API's name of SecretID)
     Policies: list[ACLLink] | None
     Roles: list[ACLLink] | None
     ServiceIdentities: list[ACLServiceIdentity] | None

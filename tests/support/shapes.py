@@ -21,7 +21,7 @@ import importlib
 import inspect
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, get_type_hints, is_typeddict
 
 import typeguard
@@ -39,6 +39,7 @@ __all__ = [
     'check_answer',
     'checked',
     'instrument',
+    'reachable_classes',
     'return_hint',
     'tolerant_typed_dicts',
 ]
@@ -147,17 +148,49 @@ def checked(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return answer
 
 
-def instrument(classes: collections.abc.Iterable[type]) -> Iterator[tuple[type, str, Any]]:
-    """Make every public method of ``classes`` check its answers; yield what to restore."""
-    for cls in classes:
-        for name, function in list(vars(cls).items()):
+def reachable_classes() -> dict[str, type]:
+    """Every class behind ``Consul``'s properties, and their children (``CHILDREN``), by name."""
+    from consulate.client import Consul
+
+    queue: list[type] = []
+    for name, member in inspect.getmembers(Consul):
+        getter = getattr(member, 'fget', None) or getattr(member, 'func', None)
+        if name.startswith('_') or getter is None:
+            continue
+        hint = return_hint(getter)
+        if isinstance(hint, type) and hint.__module__.startswith('consulate.'):
+            queue.append(hint)
+    found: dict[str, type] = {}
+    while queue:
+        cls = queue.pop()
+        if cls.__name__ not in found:
+            found[cls.__name__] = cls
+            queue += [c for c in getattr(cls, 'CHILDREN', {}).values() if isinstance(c, type)]
+    return found
+
+
+def instrument(classes: collections.abc.Iterable[type]) -> list[tuple[type, str, Any]]:
+    """Make every public method of ``classes`` (and of their consulate bases) check its answers.
+
+    :returns: ``(class, name, function)`` for each method replaced, to put back
+    """
+    owners = {
+        klass: None
+        for cls in classes
+        for klass in cls.__mro__
+        if klass.__module__.startswith('consulate.')
+    }
+    replaced = []
+    for klass in owners:
+        for name, function in list(vars(klass).items()):
             if name.startswith('_') or not inspect.isfunction(function):
                 continue
             hint = return_hint(function)
             if hint is inspect.Parameter.empty:
                 continue
-            setattr(cls, name, _checking(function, hint))
-            yield cls, name, function
+            setattr(klass, name, _checking(function, hint))
+            replaced.append((klass, name, function))
+    return replaced
 
 
 def _checking(function: Callable[..., Any], hint: Any) -> Callable[..., Any]:

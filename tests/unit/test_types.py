@@ -28,8 +28,7 @@ import pytest
 
 import consulate.api.health
 import consulate.types
-from consulate.client import Consul
-from tests.support.shapes import return_hint
+from tests.support.shapes import reachable_classes, return_hint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,36 +59,6 @@ NOT_SHAPED: dict[str, str] = {}
 
 #: The smallest share of the JSON-returning methods that must name a shape.
 MIN_SHARE = 0.95
-
-
-def _classes_below(cls: type) -> list[type]:
-    """The endpoint classes an object of ``cls`` exposes: its children and typed attributes."""
-    found: list[type] = []
-    children = getattr(cls, 'CHILDREN', {})
-    found += [child for child in children.values() if isinstance(child, type)]
-    return found
-
-
-def reachable_classes() -> dict[str, type]:
-    """Every class behind ``Consul``'s properties, and the children of each, by class name."""
-    queue: list[type] = []
-    for name, member in inspect.getmembers(Consul):
-        if name.startswith('_'):
-            continue
-        getter = getattr(member, 'fget', None) or getattr(member, 'func', None)
-        if getter is None:
-            continue
-        hint = return_hint(getter)
-        if isinstance(hint, type) and hint.__module__.startswith('consulate.'):
-            queue.append(hint)
-    found: dict[str, type] = {}
-    while queue:
-        cls = queue.pop()
-        if cls.__name__ in found:
-            continue
-        found[cls.__name__] = cls
-        queue += _classes_below(cls)
-    return found
 
 
 def public_methods() -> dict[str, Any]:
