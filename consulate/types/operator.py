@@ -17,6 +17,7 @@ __all__ = [
     'AutopilotConfiguration',
     'AutopilotState',
     'FeatureGate',
+    'FeatureGateUpdate',
     'KeyringResponse',
     'LicenseReply',
     'OperatorHealthReply',
@@ -193,3 +194,10 @@ class FeatureGate(TypedDict, total=False):
     Reason: str
     PolicyIndex: int
     StatusIndex: int
+
+
+class FeatureGateUpdate(TypedDict, total=False):
+    """Consul's answer to a feature gate change: whether it applied, and the gate now (Consul 1.22+)."""
+
+    Applied: bool
+    Feature: FeatureGate

@@ -25,7 +25,7 @@ from consulate.api.operator.areas import Areas
 from consulate.api.operator.autopilot import Autopilot
 from consulate.api.operator.keyring import Keyring
 from consulate.api.operator.raft import Raft
-from consulate.types import FeatureGate, LicenseReply, Usage, UtilizationBundle
+from consulate.types import FeatureGate, FeatureGateUpdate, LicenseReply, Usage, UtilizationBundle
 
 __all__ = ['Areas', 'Autopilot', 'Keyring', 'Operator', 'Raft']
 
@@ -169,15 +169,15 @@ class Operator(Endpoint):
             shapes.json_object(self._request_since(FEATURES_SINCE, 'GET', url, **kwargs)),
         )
 
-    def set_feature(self, name: str, enabled: bool, *, cas: int | None = None) -> FeatureGate:
+    def set_feature(self, name: str, enabled: bool, *, cas: int | None = None) -> FeatureGateUpdate:
         """Turn a feature gate on or off (``PUT /v1/operator/feature/:name``).
 
         :param cas: change it only if its ``PolicyIndex`` is still this
-        :returns: Consul's answer, ``{'Applied': bool, 'Feature': {...}}``
+        :returns: Consul's answer: whether it applied, and the gate now
         :raises consulate.exceptions.UnsupportedEndpoint: the agent has no feature gates
         """
         url = self._url('feature', name)
         params = {'cas': cas if cas else None}
         data = {'Enabled': bool(enabled)}
         response = self._request_since(FEATURES_SINCE, 'PUT', url, params, data)
-        return cast('FeatureGate', shapes.json_object(response, 'Applied'))
+        return cast('FeatureGateUpdate', shapes.json_object(response, 'Applied'))
