@@ -435,7 +435,7 @@ class KV(Endpoint):
         ops = [txn.kv_delete(key) for key in keys]
         return self._execute_batches(ops)
 
-    def _execute_batches(self, ops: list[dict[str, Any]]) -> int:
+    def _execute_batches(self, ops: list[txn.Operation]) -> int:
         if not ops:
             return 0
         return self._child(txn.Txn).execute_batches(ops)

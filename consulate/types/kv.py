@@ -9,7 +9,7 @@ comes from.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from consulate.types.agent import AgentService, HealthCheck
 from consulate.types.catalog import Node
@@ -21,8 +21,13 @@ __all__ = [
     'ServiceCheck',
     'SessionEntry',
     'TxnError',
+    'TxnCheckOp',
+    'TxnKVOp',
     'TxnKVPair',
+    'TxnNodeOp',
+    'TxnOp',
     'TxnResult',
+    'TxnServiceOp',
     'UserEvent',
 ]
 
@@ -90,6 +95,56 @@ class TxnResult(TypedDict, total=False):
     Node: Node
     Service: AgentService
     Check: HealthCheck
+
+
+class _TxnKVOpOptional(TypedDict, total=False):
+    Value: str  # base64, as Consul takes it
+    Flags: int
+    Index: int
+    Session: str
+    Namespace: str  # Consul Enterprise (Go api.KVTxnOp)
+    Partition: str  # Consul Enterprise 1.11+ (Go api.KVTxnOp)
+
+
+class TxnKVOp(_TxnKVOpOptional):
+    """A KV operation of a transaction (Go ``api.KVTxnOp``): ``Verb`` is ``set``, ``cas``, ``get``..."""
+
+    Verb: str
+    Key: str
+
+
+class TxnNodeOp(TypedDict):
+    """A catalog node operation of a transaction (Go ``api.NodeTxnOp``)."""
+
+    Verb: str
+    Node: dict[str, Any]
+
+
+class TxnServiceOp(TypedDict):
+    """A catalog service operation of a transaction (Go ``api.ServiceTxnOp``)."""
+
+    Verb: str
+    Node: str
+    Service: dict[str, Any]
+
+
+class TxnCheckOp(TypedDict):
+    """A health check operation of a transaction (Go ``api.CheckTxnOp``)."""
+
+    Verb: str
+    Check: dict[str, Any]
+
+
+class TxnOp(TypedDict, total=False):
+    """One operation of a transaction (Go ``api.TxnOp``): exactly one of its fields is there.
+
+    What the functions of :mod:`consulate.api.txn.operations` build.
+    """
+
+    KV: TxnKVOp
+    Node: TxnNodeOp
+    Service: TxnServiceOp
+    Check: TxnCheckOp
 
 
 class TxnError(TypedDict):

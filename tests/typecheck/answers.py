@@ -29,6 +29,7 @@ from consulate.types import (
     ServiceEntry,
     SessionEntry,
     TxnKVPair,
+    TxnOp,
     TxnResult,
     UserEvent,
 )
@@ -101,6 +102,11 @@ def acl_tokens(consul: consulate.Consul) -> None:
 
 
 def transactions(consul: consulate.Consul) -> None:
+    operation = txn.kv_set('app/config', 'on')
+    assert_type(operation, TxnOp)
+    assert_type(operation['KV']['Verb'], str)
+    consul.txn.execute([{'KV': {'Verb': 'get', 'Key': 'app/config'}}])  # a literal is checked too
+    consul.txn.execute([{'KV': {'Verb': 'get', 'Kee': 'app/config'}}])  # type: ignore[typeddict-item, typeddict-unknown-key]
     results = consul.txn.execute([txn.kv_get('app/config')])
     assert_type(results, list[TxnResult])
     kv = results[0].get('KV')
