@@ -89,7 +89,7 @@ class Cache(Generic[S]):
     ) -> None:
         self._name = name
         self._value: S = empty
-        self._listeners: list[Listener] = []
+        self._listeners: list[Callable[[S], object]] = []
         self._lock = threading.RLock()  # held while a snapshot is published to the listeners
         self._ready = threading.Event()  # set by the first answer, and by close()
         self._has_value = False
@@ -208,7 +208,7 @@ class Cache(Generic[S]):
         cause = f' (last error: {error})' if error is not None else ''
         raise TimeoutError(f'{self._name}: no answer within {timeout} s{cause}')
 
-    def add_listener(self, listener: Listener) -> None:
+    def add_listener(self, listener: Callable[[S], object]) -> None:
         """Call ``listener(snapshot)`` after every change, in the cache's thread.
 
         If the cache already has an answer, ``listener`` is called with it at
@@ -222,7 +222,7 @@ class Cache(Generic[S]):
             if self._has_value:
                 self._notify(listener, self._value)
 
-    def remove_listener(self, listener: Listener) -> None:
+    def remove_listener(self, listener: Callable[[S], object]) -> None:
         """Stop calling ``listener`` (nothing happens if it was not added)."""
         with self._lock:
             if listener in self._listeners:
@@ -251,7 +251,7 @@ class Cache(Generic[S]):
                     break
                 self._notify(listener, snapshot)
 
-    def _notify(self, listener: Listener, snapshot: S) -> None:
+    def _notify(self, listener: Callable[[S], object], snapshot: S) -> None:
         try:
             listener(snapshot)
         except Exception:

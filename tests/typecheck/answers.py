@@ -122,4 +122,7 @@ def events_coordinates_watches(consul: consulate.Consul) -> None:
     assert_type(consul.watch.service('web'), Watcher[list[ServiceEntry]])
     for entries in consul.watch.service('web'):
         assert_type(entries, list[ServiceEntry])
-    assert_type(consul.cache.service('web').value, list[ServiceEntry])
+    cache = consul.cache.service('web')
+    assert_type(cache.value, list[ServiceEntry])
+    cache.add_listener(lambda entries: print(entries[0]['Service']['Port']))
+    cache.add_listener(lambda entries: entries[0]['Servic'])  # type: ignore[typeddict-item]

@@ -344,6 +344,8 @@ def conforms(value: Any, annotation: Any) -> bool:
     arguments_ = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
         return any(conforms(value, option) for option in arguments_)
+    if typing.is_typeddict(annotation):  # a shape of consulate.types: the dict as Consul sent it
+        return isinstance(value, dict)
     if origin is None:
         if annotation is float:
             return isinstance(value, (int, float)) and not isinstance(value, bool)
