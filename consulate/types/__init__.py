@@ -45,6 +45,7 @@ from consulate.types.acl import (
 from consulate.types.agent import (
     AgentAuthorize,
     AgentCheck,
+    AgentCheckRegistration,
     AgentHost,
     AgentMember,
     AgentSelf,
@@ -158,6 +159,7 @@ __all__ = [
     'ACLTokenListEntry',
     'AgentAuthorize',
     'AgentCheck',
+    'AgentCheckRegistration',
     'AgentChecks',
     'AgentHost',
     'AgentMember',

@@ -12,6 +12,7 @@ from typing import Any, TypedDict
 
 __all__ = [
     'AgentAuthorize',
+    'AgentCheckRegistration',
     'AgentCheck',
     'AgentHost',
     'AgentMember',
@@ -297,3 +298,42 @@ class AgentHost(TypedDict):
     Disk: dict[str, Any]
     CollectionTime: int
     Errors: list[str] | None
+
+
+class AgentCheckRegistration(TypedDict, total=False):
+    """A check definition, as the agent takes it (Go ``api.AgentCheckRegistration``).
+
+    What :func:`~consulate.api.agent.check.check_definition` builds and what
+    ``check=``/``checks=`` of :meth:`consul.agent.service.register()
+    <consulate.api.agent.service.Service.register>` take. Give one of
+    ``Args``, ``HTTP``, ``TCP``, ``GRPC`` or ``TTL`` (and an ``Interval``
+    for all but ``TTL``); durations are Go duration strings (``'10s'``).
+    """
+
+    ID: str
+    CheckID: str
+    Name: str
+    Notes: str
+    ServiceID: str
+    Args: list[str]
+    ScriptArgs: list[str]
+    DockerContainerID: str
+    Shell: str
+    Interval: str
+    Timeout: str
+    TTL: str
+    HTTP: str
+    Header: dict[str, list[str]]
+    Method: str
+    Body: str
+    TCP: str
+    Status: str
+    TLSServerName: str
+    TLSSkipVerify: bool
+    GRPC: str
+    GRPCUseTLS: bool
+    AliasNode: str
+    AliasService: str
+    SuccessBeforePassing: int
+    FailuresBeforeCritical: int
+    DeregisterCriticalServiceAfter: str

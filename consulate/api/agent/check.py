@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from consulate import exceptions
 from consulate.api.base import Endpoint, duration
+from consulate.types import AgentCheckRegistration
 
 __all__ = ['CHECK_STATUSES', 'Check', 'check_definition', 'validate_kinds']
 
@@ -173,7 +174,7 @@ def check_definition(
     service_id: str | None = None,
     status: str | None = None,
     deregister_critical_service_after: str | float | None = None,
-) -> dict[str, Any]:
+) -> AgentCheckRegistration:
     """The JSON definition of a check, as Consul 1.x takes it, validated before anything is sent.
 
     The parameters are those of :meth:`Check.register`. A ``script`` is sent
@@ -205,7 +206,7 @@ def check_definition(
         'Status': None if status is None else _status(status),
         'DeregisterCriticalServiceAfter': duration(deregister_critical_service_after),
     }
-    return _compact(fields)
+    return cast('AgentCheckRegistration', _compact(fields))
 
 
 def validate_kinds(

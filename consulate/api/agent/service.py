@@ -11,7 +11,7 @@ from consulate.api import shapes
 from consulate.api.agent.check import Check, check_definition, validate_kinds
 from consulate.api.agent.registration import Registration
 from consulate.api.base import Endpoint
-from consulate.types import AgentService, AgentServiceChecksInfo
+from consulate.types import AgentCheckRegistration, AgentService, AgentServiceChecksInfo
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
@@ -38,7 +38,11 @@ class Service(Endpoint):
         address: str | None = None,
         port: int | None = None,
         tags: Iterable[str] | None = None,
-        check: str | Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        check: str
+        | AgentCheckRegistration
+        | Mapping[str, Any]
+        | Iterable[tuple[str, Any]]
+        | None = None,
         interval: str | float | None = None,
         ttl: str | float | None = None,
         httpcheck: str | None = None,
@@ -47,7 +51,7 @@ class Service(Endpoint):
         grpccheck: str | None = None,
         check_timeout: str | float | None = None,
         deregister_critical_service_after: str | float | None = None,
-        checks: Iterable[Mapping[str, Any]] | None = None,
+        checks: Iterable[AgentCheckRegistration | Mapping[str, Any]] | None = None,
         meta: Mapping[str, str] | None = None,
         enable_tag_override: bool | None = None,
     ) -> bool:
