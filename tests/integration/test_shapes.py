@@ -141,8 +141,6 @@ def test_agent_answers(consul: consulate.Consul, service: str) -> None:
 def test_agent_answers_with_a_proxy(consul: consulate.Consul, service: str) -> None:
     """A sidecar proxy fills the Proxy and Kind fields of AgentService, CatalogService and health entries."""
     proxy = f'{service}-proxy'
-    consul.agent.service.register(proxy, port=21000)  # registered as typical; then as a proxy:
-    consul.agent.service.deregister(proxy)
     consul.catalog.register(
         consul.agent.self()['Config']['NodeName'],
         '127.0.0.1',
