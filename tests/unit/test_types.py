@@ -9,10 +9,13 @@ a. none is ``Any``, ``dict[str, Any]``, ``Mapping[str, Any]`` or a list, tuple,
    ``None`` are fine);
 b. at least 95% of the methods that return Consul's JSON name a shape (a
    :class:`~typing.TypedDict` of :mod:`consulate.types`); the others are
-   listed in :data:`NOT_SHAPED` and their docstrings say why.
+   listed in :data:`NOT_SHAPED` and their docstrings say why;
+c. the methods that return the user's own data (KV values: arbitrary user
+   documents, :data:`USER_VALUES`) are not Consul's JSON and name no shape,
+   and their docstrings say they return values.
 
-And that :mod:`consulate.types` imports nothing else from consulate, holds
-only TypedDicts and aliases, and names its classes after Go ``api`` structs.
+And that :mod:`consulate.types` imports nothing else from consulate and
+holds only TypedDicts and aliases.
 """
 
 from __future__ import annotations
@@ -33,10 +36,10 @@ from tests.support.shapes import reachable_classes, return_hint
 ROOT = Path(__file__).resolve().parents[2]
 
 #: The methods issue 23 is changing to consulate 0.6.0's shapes (``[{id: record}]``,
-#: ``[{name: tags}]``, KV values as ``str | bytes``): exempt from rule (a) and left out
-#: of the count until that change is merged, then annotated with the shapes of
-#: consulate.types (AgentServices, AgentChecks, CatalogServices, CatalogServiceTags,
-#: KVValue) and removed from here.
+#: ``[{name: tags}]``, KV values as ``str | bytes``): exempt from rules (a) and (c) and
+#: left out of the count until that change is merged; then they are annotated with the
+#: shapes of consulate.types (AgentServices, AgentChecks, CatalogServices,
+#: CatalogServiceTags; KVValue for the values) and removed from here.
 ISSUE_23 = frozenset(
     {
         'Agent.services',
@@ -56,6 +59,21 @@ ISSUE_23 = frozenset(
 
 #: Methods that return JSON but name no shape, and the words of their docstring that say why.
 NOT_SHAPED: dict[str, str] = {}
+
+#: Methods that return the values users stored in KV (any document, typed as KVValue), not
+#: Consul's JSON objects: not counted by rule (b); their docstrings mention the values.
+USER_VALUES = frozenset(
+    {
+        'KV.get',
+        'KV.find',
+        'KV.items',
+        'KV.iteritems',
+        'KV.values',
+        'KV.records',
+        'Watch.key',
+        'Watch.prefix',
+    }
+)
 
 #: The smallest share of the JSON-returning methods that must name a shape.
 MIN_SHARE = 0.95
@@ -140,10 +158,18 @@ def test_nearly_every_json_method_names_a_shape() -> None:
         assert reason in (methods[name].__doc__ or ''), f'{name}: its docstring must say {reason!r}'
 
 
+def test_user_values_are_not_shapes_and_say_so() -> None:
+    """Rule (c): the KV value reads return the users' documents, and their docstrings say values."""
+    methods = public_methods()
+    for name in USER_VALUES - ISSUE_23:
+        assert not names_a_shape(return_hint(methods[name])), name
+        assert 'value' in (methods[name].__doc__ or '').lower(), name
+
+
 def test_the_exemptions_are_real_methods() -> None:
     """ISSUE_23 and NOT_SHAPED name methods that exist (a rename would silently widen them)."""
     methods = public_methods()
-    assert not (ISSUE_23 | set(NOT_SHAPED)) - set(methods)
+    assert not (ISSUE_23 | set(NOT_SHAPED) | USER_VALUES) - set(methods)
 
 
 @pytest.mark.parametrize(
