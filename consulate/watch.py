@@ -42,11 +42,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from consulate import exceptions
 from consulate.api.base import check_consistency, duration_seconds
-from consulate.types import HealthCheck, Node, ServiceEntry, UserEvent
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
     from consulate.client import Consul
+    from consulate.types import HealthCheck, Node, ServiceEntry, UserEvent
 
 __all__ = ['DEFAULT_WAIT', 'UNCHANGED', 'Watch', 'Watcher']
 

@@ -9,19 +9,21 @@ and ``wait`` to wait for a change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint, JSONList
 from consulate.api.caching import cache_options
-from consulate.types import (
-    CatalogNode,
-    CatalogNodeServiceList,
-    CatalogService,
-    GatewayService,
-    Node,
-)
+
+if TYPE_CHECKING:
+    from consulate.types import (
+        CatalogNode,
+        CatalogNodeServiceList,
+        CatalogService,
+        GatewayService,
+        Node,
+    )
 
 __all__ = ['Catalog', 'node_meta_params', 'tag_list']
 

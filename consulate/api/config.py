@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import ConfigEntry
+
+if TYPE_CHECKING:
+    from consulate.types import ConfigEntry
 
 __all__ = ['KINDS', 'Config']
 

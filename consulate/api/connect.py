@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import CAConfig, CARootList, Intention
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import CAConfig, CARootList, Intention
 
 __all__ = ['ACTIONS', 'CA', 'Connect', 'Intentions']
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import CoordinateDatacenterMap, CoordinateEntry
+
+if TYPE_CHECKING:
+    from consulate.types import CoordinateDatacenterMap, CoordinateEntry
 
 __all__ = ['Coordinate', 'distance']
 

@@ -8,13 +8,15 @@ service would go, without sending one.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint, check_consistency, duration, go_duration
 from consulate.api.caching import cache_options
-from consulate.types import CompiledDiscoveryChain
+
+if TYPE_CHECKING:
+    from consulate.types import CompiledDiscoveryChain
 
 __all__ = ['DiscoveryChain']
 

@@ -11,12 +11,14 @@ saying so). Use KV for anything bigger.
 from __future__ import annotations
 
 import base64
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import UserEvent
+
+if TYPE_CHECKING:
+    from consulate.types import UserEvent
 
 __all__ = ['Event']
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import ExportedService
+
+if TYPE_CHECKING:
+    from consulate.types import ExportedService
 
 __all__ = ['ExportedServices']
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint
 from consulate.api.caching import cache_options
 from consulate.api.catalog import node_meta_params, tag_list
-from consulate.types import HealthCheck, ServiceEntry
+
+if TYPE_CHECKING:
+    from consulate.types import HealthCheck, ServiceEntry
 
 __all__ = ['STATES', 'Health', 'instance_address', 'is_passing', 'pick_instance']
 

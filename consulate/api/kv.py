@@ -29,10 +29,10 @@ from consulate.api.values import (
     quote_key,
     stored_bytes,
 )
-from consulate.types import KVPair
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import KVPair
 
 __all__ = ['KV', 'Record']
 

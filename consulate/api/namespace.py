@@ -8,11 +8,13 @@ instead: ``consulate.Consul(namespace='team-a')``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import Namespace
+
+if TYPE_CHECKING:
+    from consulate.types import Namespace
 
 __all__ = ['Namespaces', 'namespace_definition']
 

@@ -7,11 +7,13 @@ instead: ``consulate.Consul(partition='team-a')``.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import Partition
+
+if TYPE_CHECKING:
+    from consulate.types import Partition
 
 __all__ = ['Partitions']
 

@@ -15,11 +15,13 @@ On an agent older than Consul 1.13 every method raises
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import Peering
+
+if TYPE_CHECKING:
+    from consulate.types import Peering
 
 __all__ = ['Peerings']
 

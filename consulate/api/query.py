@@ -11,16 +11,18 @@ that starts with its own name, and may interpolate parts of it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint, duration
 from consulate.api.caching import cache_options
-from consulate.types import (
-    PreparedQueryDefinition,
-    PreparedQueryExecuteResponse,
-)
+
+if TYPE_CHECKING:
+    from consulate.types import (
+        PreparedQueryDefinition,
+        PreparedQueryExecuteResponse,
+    )
 
 __all__ = ['Query', 'query_definition']
 

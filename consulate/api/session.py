@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint, duration
-from consulate.types import SessionEntry
+
+if TYPE_CHECKING:
+    from consulate.types import SessionEntry
 
 __all__ = ['Session']
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 import ast
 import collections.abc
 import inspect
+import subprocess
+import sys
 import types
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, is_typeddict
@@ -235,3 +237,20 @@ def test_optional_fields_are_not_required() -> None:
     assert {'ID', 'Service', 'Port', 'Address'} <= service.__required_keys__
     assert {'Kind', 'Proxy', 'Namespace'} <= service.__optional_keys__
     assert 'Session' in consulate.types.KVPair.__optional_keys__
+
+
+def test_using_consulate_does_not_load_the_types() -> None:
+    """The endpoints import consulate.types for type checkers only: using them costs no import."""
+    code = (
+        'import sys, consulate\n'
+        'consul = consulate.Consul()\n'
+        'for name in ("kv", "agent", "catalog", "health", "acl", "txn", "session", "event",\n'
+        '             "coordinate", "operator", "connect", "query", "config", "watch"):\n'
+        '    getattr(consul, name)\n'
+        'consulate.api.txn.kv_set("k", "v")\n'
+        'print("consulate.types" in sys.modules)\n'
+    )
+    result = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == 'False'

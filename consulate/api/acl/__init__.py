@@ -20,14 +20,16 @@ under-privileged token raises :class:`~consulate.exceptions.Forbidden`.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from consulate.api.acl.auth import AuthMethods, BindingRules
 from consulate.api.acl.legacy import ACL_TYPES, LegacyACL
 from consulate.api.acl.policies import Policies, Roles
 from consulate.api.acl.templated import TemplatedPolicies
 from consulate.api.acl.tokens import Tokens
-from consulate.types import ACLReplicationStatus
+
+if TYPE_CHECKING:
+    from consulate.types import ACLReplicationStatus
 
 __all__ = ['ACL', 'ACL_TYPES']
 

@@ -9,12 +9,14 @@ which roles or service identities that token gets.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.acl._common import body
 from consulate.api.base import Endpoint, duration
-from consulate.types import ACLAuthMethod, ACLAuthMethodListEntry, ACLBindingRule
+
+if TYPE_CHECKING:
+    from consulate.types import ACLAuthMethod, ACLAuthMethodListEntry, ACLBindingRule
 
 __all__ = ['AuthMethods', 'BindingRules']
 

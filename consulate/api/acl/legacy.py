@@ -16,10 +16,10 @@ from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.acl._common import body
 from consulate.api.base import Endpoint
-from consulate.types import ACLEntry
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import ACLEntry
 
 __all__ = ['ACL_TYPES', 'LegacyACL']
 

@@ -7,13 +7,15 @@ service identities that tokens link to.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.acl._common import Link, body, links, service_identities
 from consulate.api.acl._common import templated_policies as templated_policies_body
 from consulate.api.base import Endpoint
-from consulate.types import ACLPolicy, ACLPolicyListEntry, ACLRole
+
+if TYPE_CHECKING:
+    from consulate.types import ACLPolicy, ACLPolicyListEntry, ACLRole
 
 __all__ = ['Policies', 'Roles']
 

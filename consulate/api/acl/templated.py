@@ -12,11 +12,13 @@ On an agent older than Consul 1.17 every method raises
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import ACLPolicy, ACLTemplatedPolicyResponse
+
+if TYPE_CHECKING:
+    from consulate.types import ACLPolicy, ACLTemplatedPolicyResponse
 
 __all__ = ['TemplatedPolicies']
 

@@ -8,13 +8,15 @@ policies, roles, service identities and node identities linked to it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.acl._common import Link, body, links, service_identities, with_token
 from consulate.api.acl._common import templated_policies as templated_policies_body
 from consulate.api.base import Endpoint, duration
-from consulate.types import ACLToken, ACLTokenListEntry
+
+if TYPE_CHECKING:
+    from consulate.types import ACLToken, ACLTokenListEntry
 
 __all__ = ['Tokens']
 

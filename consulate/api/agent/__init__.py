@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Generator, Mapping
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 from consulate import exceptions
@@ -28,7 +28,9 @@ from consulate.api.agent.check import CHECK_STATUSES, Check, check_definition
 from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
 from consulate.api.base import Endpoint, JSONList, JSONObject
-from consulate.types import AgentHost, AgentMember, AgentSelf, AgentVersion, MetricsInfo
+
+if TYPE_CHECKING:
+    from consulate.types import AgentHost, AgentMember, AgentSelf, AgentVersion, MetricsInfo
 
 __all__ = ['CHECK_STATUSES', 'TOKEN_TYPES', 'Agent', 'check_definition']
 

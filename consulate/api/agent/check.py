@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api.base import Endpoint, duration
-from consulate.types import AgentCheckRegistration
+
+if TYPE_CHECKING:
+    from consulate.types import AgentCheckRegistration
 
 __all__ = ['CHECK_STATUSES', 'Check', 'check_definition', 'validate_kinds']
 

@@ -8,12 +8,14 @@ which it keeps current with blocking queries of its own.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from consulate.api import shapes
 from consulate.api.base import Endpoint
 from consulate.api.caching import cache_options
-from consulate.types import AgentAuthorize, CARootList, LeafCert
+
+if TYPE_CHECKING:
+    from consulate.types import AgentAuthorize, CARootList, LeafCert
 
 __all__ = ['AgentConnect']
 

@@ -11,10 +11,10 @@ from consulate.api import shapes
 from consulate.api.agent.check import Check, check_definition, validate_kinds
 from consulate.api.agent.registration import Registration
 from consulate.api.base import Endpoint
-from consulate.types import AgentCheckRegistration, AgentService, AgentServiceChecksInfo
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import AgentCheckRegistration, AgentService, AgentServiceChecksInfo
 
 __all__ = ['HEALTH_STATUSES', 'Service']
 

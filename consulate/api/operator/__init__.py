@@ -17,7 +17,7 @@ ACLs are on.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from consulate.api import shapes
 from consulate.api.base import Endpoint
@@ -25,7 +25,15 @@ from consulate.api.operator.areas import Areas
 from consulate.api.operator.autopilot import Autopilot
 from consulate.api.operator.keyring import Keyring
 from consulate.api.operator.raft import Raft
-from consulate.types import FeatureGate, FeatureGateUpdate, LicenseReply, Usage, UtilizationBundle
+
+if TYPE_CHECKING:
+    from consulate.types import (
+        FeatureGate,
+        FeatureGateUpdate,
+        LicenseReply,
+        Usage,
+        UtilizationBundle,
+    )
 
 __all__ = ['Areas', 'Autopilot', 'Keyring', 'Operator', 'Raft']
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import Area, AreaJoinResponse, SerfMember
+
+if TYPE_CHECKING:
+    from consulate.types import Area, AreaJoinResponse, SerfMember
 
 __all__ = ['Areas']
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import AutopilotConfiguration, AutopilotState, OperatorHealthReply
+
+if TYPE_CHECKING:
+    from consulate.types import AutopilotConfiguration, AutopilotState, OperatorHealthReply
 
 __all__ = ['Autopilot']
 

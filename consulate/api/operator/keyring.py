@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TYPE_CHECKING
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import KeyringResponse
+
+if TYPE_CHECKING:
+    from consulate.types import KeyringResponse
 
 __all__ = ['Keyring']
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.base import Endpoint
-from consulate.types import RaftConfiguration
+
+if TYPE_CHECKING:
+    from consulate.types import RaftConfiguration
 
 __all__ = ['Raft']
 

@@ -61,10 +61,10 @@ from consulate.api.txn.operations import (
     service_get,
     service_set,
 )
-from consulate.types import TxnResult
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import TxnResult
 
 __all__ = [
     'MAX_BYTES',

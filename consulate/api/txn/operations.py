@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api.values import check_flags, encode_value, key_path
-from consulate.types import TxnKVOp, TxnOp
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from consulate.types import TxnKVOp, TxnOp
 
 __all__ = [
     'Operation',
@@ -51,9 +55,13 @@ __all__ = [
     'is_write',
 ]
 
-#: One transaction operation, in Consul's JSON form: ``{'KV': {'Verb': ..., ...}}``
-#: (a :class:`~consulate.types.kv.TxnOp`).
-Operation = TxnOp
+if TYPE_CHECKING:
+    Operation: TypeAlias = TxnOp
+else:
+    #: One transaction operation, in Consul's JSON form: ``{'KV': {'Verb': ..., ...}}``, a
+    #: :class:`~consulate.types.kv.TxnOp` (a plain ``dict``: consulate.types is loaded
+    #: only by type checkers).
+    Operation = dict
 
 #: The verbs that change something; a transaction without them is a read.
 WRITE_VERBS = frozenset({'set', 'cas', 'lock', 'unlock', 'delete', 'delete-tree', 'delete-cas'})
