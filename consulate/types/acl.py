@@ -70,7 +70,7 @@ class _ACLTokenBase(TypedDict, total=False):
     TemplatedPolicies: list[ACLTemplatedPolicy] | None  # Go api.ACLToken (Consul 1.17+)
     AuthMethod: str
     AuthMethodNamespace: str  # Consul Enterprise (Go api.ACLToken)
-    ExpirationTTL: str | int
+    ExpirationTTL: int  # Go api.ACLToken: nanoseconds; Consul 1.8.7 does not send it back
     ExpirationTime: str
     Legacy: bool
     Rules: str
@@ -162,7 +162,7 @@ class ACLRole(_ACLRoleOptional):
 class _ACLAuthMethodOptional(TypedDict, total=False):
     DisplayName: str
     Description: str
-    MaxTokenTTL: str | int
+    MaxTokenTTL: str
     TokenLocality: str
     NamespaceRules: list[dict[str, Any]] | None  # Consul Enterprise (Go api.ACLAuthMethod)
     Namespace: str  # Consul Enterprise (Go api.ACLAuthMethod)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from consulate.types.coordinate import Coord
+
 __all__ = [
     'AgentAuthorize',
     'AgentCheckRegistration',
@@ -129,7 +131,11 @@ class AgentService(_AgentServiceOptional):
 
 
 class HealthCheckDefinition(TypedDict, total=False):
-    """How a check runs, as Consul reports it (Go ``api.HealthCheckDefinition``)."""
+    """How a check runs, as Consul reports it (Go ``api.HealthCheckDefinition``); durations as ``'10s'``.
+
+    Consul 1.8.7 fills it only for checks registered through the catalog with
+    a ``Definition``; the agent's own checks come back with ``{}``.
+    """
 
     HTTP: str
     Header: dict[str, list[str]] | None
@@ -144,14 +150,9 @@ class HealthCheckDefinition(TypedDict, total=False):
     OSService: str  # Go api.HealthCheckDefinition (Consul 1.14+)
     H2PING: str  # Go api.HealthCheckDefinition (Consul 1.10+)
     H2PingUseTLS: bool  # Go api.HealthCheckDefinition (Consul 1.10+)
-    Interval: str | int
-    Timeout: str | int
-    DeregisterCriticalServiceAfter: str | int
-    IntervalDuration: int  # Go api.HealthCheckDefinition (never in a JSON answer)
-    TimeoutDuration: int  # Go api.HealthCheckDefinition (never in a JSON answer)
-    DeregisterCriticalServiceAfterDuration: (
-        int  # Go api.HealthCheckDefinition (never in a JSON answer)
-    )
+    Interval: str
+    Timeout: str
+    DeregisterCriticalServiceAfter: str
 
 
 class _HealthCheckOptional(TypedDict, total=False):
@@ -228,7 +229,7 @@ class AgentSelf(_AgentSelfOptional):
 
     Config: dict[str, Any]
     DebugConfig: dict[str, Any]
-    Coord: dict[str, Any] | None
+    Coord: Coord | None
     Member: AgentMember
     Stats: dict[str, dict[str, str]]
     Meta: dict[str, str] | None

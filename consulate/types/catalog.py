@@ -8,7 +8,7 @@ names where it comes from.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from consulate.types.agent import (
     AgentService,
@@ -24,6 +24,7 @@ __all__ = [
     'CatalogNodeServiceList',
     'CatalogService',
     'CatalogServiceTags',
+    'CompoundServiceName',
     'GatewayService',
     'Node',
     'ServiceEntry',
@@ -125,11 +126,22 @@ class _GatewayServiceOptional(TypedDict, total=False):
     ModifyIndex: int  # sent by Consul 1.8.7; not in Go api.GatewayService
 
 
+class _CompoundServiceNameOptional(TypedDict, total=False):
+    Namespace: str
+    Partition: str  # Consul Enterprise 1.11+ (Go api.CompoundServiceName)
+
+
+class CompoundServiceName(_CompoundServiceNameOptional):
+    """A service named with its namespace (Go ``api.CompoundServiceName``)."""
+
+    Name: str
+
+
 class GatewayService(_GatewayServiceOptional):
     """A service that a gateway serves (Go ``api.GatewayService``, Consul 1.8+)."""
 
-    Gateway: dict[str, Any]
-    Service: dict[str, Any]
+    Gateway: CompoundServiceName
+    Service: CompoundServiceName
     GatewayKind: str
     Port: int
     Protocol: str
