@@ -72,8 +72,8 @@ class _ACLTokenBase(TypedDict, total=False):
     AuthMethodNamespace: str  # Consul Enterprise (Go api.ACLToken)
     ExpirationTTL: int  # Go api.ACLToken: nanoseconds; Consul 1.8.7 does not send it back
     ExpirationTime: str
-    Legacy: bool
-    Rules: str
+    Legacy: bool  # Go api.ACLToken: legacy tokens only (pre-1.4 ACLs)
+    Rules: str  # Go api.ACLToken: legacy tokens only (pre-1.4 ACLs)
     Namespace: str  # Consul Enterprise (Go api.ACLToken)
     Partition: str  # Consul Enterprise 1.11+ (Go api.ACLToken)
 
@@ -122,7 +122,7 @@ class ACLPolicy(_ACLPolicyOptional):
     ID: str
     Name: str
     Description: str
-    Rules: str
+    Rules: str  # Go api.ACLTokenListEntry: legacy tokens only
     Hash: str
     CreateIndex: int
     ModifyIndex: int
@@ -163,7 +163,7 @@ class _ACLAuthMethodOptional(TypedDict, total=False):
     DisplayName: str
     Description: str
     MaxTokenTTL: str
-    TokenLocality: str
+    TokenLocality: str  # Go api.ACLAuthMethod (omitempty: only when set)
     NamespaceRules: list[dict[str, Any]] | None  # Consul Enterprise (Go api.ACLAuthMethod)
     Namespace: str  # Consul Enterprise (Go api.ACLAuthMethod)
     Partition: str  # Consul Enterprise 1.11+ (Go api.ACLAuthMethod)

@@ -52,11 +52,11 @@ class ServiceAddress(TypedDict):
 
 class _UpstreamOptional(TypedDict, total=False):
     DestinationType: str
-    DestinationNamespace: str
+    DestinationNamespace: str  # Consul Enterprise (Go api.Upstream)
     DestinationPartition: str  # Go api.Upstream (Consul 1.11+)
     DestinationPeer: str  # Go api.Upstream (Consul 1.14+)
     Datacenter: str
-    LocalBindAddress: str
+    LocalBindAddress: str  # Go api.Upstream (omitempty: only when set)
     LocalBindPort: int
     LocalBindSocketPath: str  # Go api.Upstream (Consul 1.10+)
     LocalBindSocketMode: str  # Go api.Upstream (Consul 1.10+)
@@ -76,12 +76,12 @@ class AgentServiceConnectProxyConfig(TypedDict, total=False):
 
     DestinationServiceName: str
     DestinationServiceID: str
-    LocalServiceAddress: str
+    LocalServiceAddress: str  # Go api.AgentServiceConnectProxyConfig (omitempty)
     LocalServicePort: int
     LocalServiceSocketPath: str  # Go api.AgentServiceConnectProxyConfig (Consul 1.10+)
     Mode: str  # Go api.AgentServiceConnectProxyConfig (Consul 1.10+)
     TransparentProxy: dict[str, Any]  # Go api.AgentServiceConnectProxyConfig (Consul 1.10+)
-    Config: dict[str, Any] | None
+    Config: dict[str, Any] | None  # Go api.AgentServiceConnectProxyConfig (omitempty)
     Upstreams: list[Upstream] | None
     MeshGateway: dict[str, Any]
     Expose: dict[str, Any]
@@ -91,8 +91,8 @@ class AgentServiceConnectProxyConfig(TypedDict, total=False):
 class AgentServiceConnect(TypedDict, total=False):
     """A service's Connect settings (Go ``api.AgentServiceConnect``)."""
 
-    Native: bool
-    SidecarService: dict[str, Any] | None
+    Native: bool  # Go api.AgentServiceConnect (omitempty: Connect-native services)
+    SidecarService: dict[str, Any] | None  # Go api.AgentServiceConnect (registrations only)
     PeerMeta: dict[str, Any]  # Go api.AgentServiceConnect (Consul 1.14+)
 
 
@@ -141,7 +141,7 @@ class HealthCheckDefinition(TypedDict, total=False):
     Header: dict[str, list[str]] | None
     Method: str
     Body: str
-    TLSServerName: str
+    TLSServerName: str  # Go api.HealthCheckDefinition (not sent by Consul 1.8.7)
     TLSSkipVerify: bool
     TCP: str
     UDP: str  # Go api.HealthCheckDefinition (Consul 1.12+)

@@ -114,12 +114,12 @@ class CatalogNodeServiceList(TypedDict):
 
 
 class _GatewayServiceOptional(TypedDict, total=False):
-    Hosts: list[str] | None
-    CAFile: str
-    CertFile: str
-    KeyFile: str
-    SNI: str
-    FromWildcard: bool
+    Hosts: list[str] | None  # Go api.GatewayService (omitempty: some gateways only)
+    CAFile: str  # Go api.GatewayService (omitempty: some gateways only)
+    CertFile: str  # Go api.GatewayService (omitempty: some gateways only)
+    KeyFile: str  # Go api.GatewayService (omitempty: some gateways only)
+    SNI: str  # Go api.GatewayService (omitempty: some gateways only)
+    FromWildcard: bool  # Go api.GatewayService (omitempty: some gateways only)
     ServiceKind: str  # Go api.GatewayService (Consul 1.10+)
     AutoHostRewrite: bool  # Go api.GatewayService (Consul 1.10+)
     CreateIndex: int  # sent by Consul 1.8.7; not in Go api.GatewayService

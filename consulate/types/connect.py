@@ -139,7 +139,7 @@ class ConfigEntry(_ConfigEntryOptional):
 
 class _CompiledDiscoveryChainOptional(TypedDict, total=False):
     Partition: str  # Consul Enterprise 1.11+ (Go api.CompiledDiscoveryChain)
-    CustomizationHash: str
+    CustomizationHash: str  # Go api.CompiledDiscoveryChain (omitempty: overridden chains)
     Default: bool  # Go api.CompiledDiscoveryChain (Consul 1.10+)
     ServiceMeta: dict[str, str] | None  # Go api.CompiledDiscoveryChain (Consul 1.10+)
     AutoVirtualIPs: list[str] | None  # Go api.CompiledDiscoveryChain (Consul 1.13+)

@@ -59,10 +59,9 @@ class _PreparedQueryExecuteResponseOptional(TypedDict, total=False):
     Namespace: str  # Consul Enterprise (Go api.PreparedQueryExecuteResponse)
     Partition: str  # Consul Enterprise 1.11+ (Go api.PreparedQueryExecuteResponse)
     PeerName: str  # Go api.PreparedQueryExecuteResponse (Consul 1.14+)
-    NotModified: bool
-    Backend: int
-    ResultsFilteredByACLs: bool
-    QueryMeta: dict[str, Any]
+    NotModified: bool  # Consul's structs.QueryMeta (Consul 1.9+)
+    Backend: int  # Consul's structs.QueryMeta (Consul 1.10+)
+    ResultsFilteredByACLs: bool  # Consul's structs.QueryMeta (Consul 1.11+)
 
 
 class PreparedQueryExecuteResponse(_PreparedQueryExecuteResponseOptional):
