@@ -12,10 +12,12 @@ from typing_extensions import assert_type
 
 import consulate
 from consulate.api import txn
+from consulate.api.agent.check import check_definition
 from consulate.types import (
     ACLPolicy,
     ACLToken,
     ACLTokenListEntry,
+    AgentCheckRegistration,
     AgentMember,
     AgentService,
     AgentServiceChecksInfo,
@@ -70,6 +72,9 @@ def agent_services_and_checks(consul: consulate.Consul) -> None:
     assert_type(info['Checks'][0], HealthCheck)
     assert_type(consul.agent.members(), list[AgentMember])
     service['Service']['Name']  # type: ignore[index]
+    check = check_definition('web', http='http://localhost:8080/health', interval='10s')
+    assert_type(check, AgentCheckRegistration)
+    consul.agent.service.register('web', port=8080, checks=[check, {'TTL': '10s', 'Name': 'ttl'}])
 
 
 def catalog(consul: consulate.Consul) -> None:
