@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from consulate import exceptions
 from consulate.api.base import check_consistency
 from consulate.api.health import pick_instance
+from consulate.types import ServiceEntry
 from consulate.watch import DEFAULT_WAIT, RATE, Watcher
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class Cache(Generic[S]):
     ) -> None:
         self._name = name
         self._value: S = empty
-        self._listeners: list[Listener] = []
+        self._listeners: list[Callable[[S], object]] = []
         self._lock = threading.RLock()  # held while a snapshot is published to the listeners
         self._ready = threading.Event()  # set by the first answer, and by close()
         self._has_value = False
@@ -205,7 +206,7 @@ class Cache(Generic[S]):
         cause = f' (last error: {error})' if error is not None else ''
         raise TimeoutError(f'{self._name}: no answer within {timeout} s{cause}')
 
-    def add_listener(self, listener: Listener) -> None:
+    def add_listener(self, listener: Callable[[S], object]) -> None:
         """Call ``listener(snapshot)`` after every change, in the cache's thread.
 
         If the cache already has an answer, ``listener`` is called with it at
@@ -219,7 +220,7 @@ class Cache(Generic[S]):
             if self._has_value:
                 self._notify(listener, self._value)
 
-    def remove_listener(self, listener: Listener) -> None:
+    def remove_listener(self, listener: Callable[[S], object]) -> None:
         """Stop calling ``listener`` (nothing happens if it was not added)."""
         with self._lock:
             if listener in self._listeners:
@@ -248,7 +249,7 @@ class Cache(Generic[S]):
                     break
                 self._notify(listener, snapshot)
 
-    def _notify(self, listener: Listener, snapshot: S) -> None:
+    def _notify(self, listener: Callable[[S], object], snapshot: S) -> None:
         try:
             listener(snapshot)
         except Exception:
@@ -264,11 +265,11 @@ class Cache(Generic[S]):
 _C = TypeVar('_C', bound=Cache[Any])
 
 
-class ServiceCache(Cache[list[dict[str, Any]]]):
+class ServiceCache(Cache[list[ServiceEntry]]):
     """The instances of one service with their node and checks, as ``consul.health.service()``.
 
-    :attr:`value` is a list of ``{'Node': {...}, 'Service': {...}, 'Checks':
-    [...]}`` entries: only the passing instances unless the cache was made
+    :attr:`value` is a list of :class:`~consulate.types.catalog.ServiceEntry`
+    (``{'Node': {...}, 'Service': {...}, 'Checks': [...]}``): only the passing instances unless the cache was made
     with ``passing=False``.
     """
 

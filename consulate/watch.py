@@ -44,6 +44,7 @@ from consulate.api.base import check_consistency, duration_seconds
 if TYPE_CHECKING:
     from consulate.adapters import Response
     from consulate.client import Consul
+    from consulate.types import HealthCheck, Node, ServiceEntry, UserEvent
 
 __all__ = ['DEFAULT_WAIT', 'UNCHANGED', 'Watch', 'Watcher']
 
@@ -335,7 +336,7 @@ class Watch:
 
         return self._watcher(read, name='services', **options)
 
-    def nodes(self, **options: Any) -> Watcher[Any]:
+    def nodes(self, **options: Any) -> Watcher[list[Node]]:
         """Watch the catalog's nodes, as ``consul.catalog.nodes()`` returns them.
 
         ``GET /v1/catalog/nodes``.
@@ -357,7 +358,7 @@ class Watch:
         near: str | None = None,
         datacenter: str | None = None,
         **options: Any,
-    ) -> Watcher[Any]:
+    ) -> Watcher[list[ServiceEntry]]:
         """Watch a service's instances with their health, as ``consul.health.service()``.
 
         ``GET /v1/health/service/:name``; with ``passing`` only the instances
@@ -377,7 +378,7 @@ class Watch:
 
     def checks(
         self, service: str | None = None, state: str | None = None, **options: Any
-    ) -> Watcher[Any]:
+    ) -> Watcher[list[HealthCheck]]:
         """Watch health checks: a service's (``consul.health.checks``) or those in a state.
 
         ``GET /v1/health/checks/:service``, or ``GET /v1/health/state/:state``
@@ -403,7 +404,7 @@ class Watch:
             **options,
         )
 
-    def event(self, name: str | None = None, **options: Any) -> Watcher[list[dict[str, Any]]]:
+    def event(self, name: str | None = None, **options: Any) -> Watcher[list[UserEvent]]:
         """Watch user events: yields the events the agent knows, then each batch of new ones.
 
         ``GET /v1/event/list``, as ``consul.event.list(name)`` returns it. The
@@ -442,7 +443,7 @@ class Watch:
         return Watcher(read, poll=self._consul.adapter.long_poll(), **options)
 
 
-def _after(events: list[dict[str, Any]], last_id: str | None) -> list[dict[str, Any]]:
+def _after(events: list[UserEvent], last_id: str | None) -> list[UserEvent]:
     """The events that follow the one with ``last_id`` (all of them if it is gone)."""
     for position, event in enumerate(events):
         if event.get('ID') == last_id:

@@ -9,13 +9,22 @@ and ``wait`` to wait for a change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint, JSONList
 from consulate.api.caching import cache_options
 from consulate.api.keyed import KeyedList
+
+if TYPE_CHECKING:
+    from consulate.types import (
+        CatalogNode,
+        CatalogNodeServiceList,
+        CatalogService,
+        GatewayService,
+        Node,
+    )
 
 __all__ = ['Catalog', 'node_meta_params', 'tag_list']
 
@@ -128,7 +137,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> CatalogNode:
         """Return a node and its services: ``{'Node': {...}, 'Services': {id: {...}}}`` (``GET /v1/catalog/node/:node``).
 
         :param node_id: the node's name
@@ -140,7 +149,7 @@ class Catalog(Endpoint):
         response = self._get(url, params, index=index, wait=wait, consistency=consistency)
         if response.json() is None:
             raise exceptions.NotFound(404, 'GET', f'/v1/catalog/node/{node_id}', 'no such node')
-        return shapes.json_object(response, 'Node')
+        return cast('CatalogNode', shapes.json_object(response, 'Node'))
 
     def nodes(
         self,
@@ -151,7 +160,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[Node]:
         """Return every node of the datacenter, always as a list (``GET /v1/catalog/nodes``).
 
         :param node_meta: only the nodes with all these metadata values
@@ -242,7 +251,7 @@ class Catalog(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
+    ) -> list[CatalogService]:
         """Return the instances of a service, one record per node, always as a list (``GET /v1/catalog/service/:name``).
 
         :param service_id: the service's name
@@ -273,7 +282,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[CatalogService]:
         """Return the Connect-capable instances of a service, always as a list (``GET /v1/catalog/connect/:service``).
 
         These are the service's sidecar proxies (``ServiceKind``
@@ -305,7 +314,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> CatalogNodeServiceList:
         """Return a node and its services as a list: ``{'Node': {...}, 'Services': [...]}``.
 
         ``GET /v1/catalog/node-services/:node``: like :meth:`node`, but
@@ -336,7 +345,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[GatewayService]:
         """Return the services a gateway routes to, always as a list (``GET /v1/catalog/gateway-services/:gateway``).
 
         The links come from the gateway's ``ingress-gateway`` or

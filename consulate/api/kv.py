@@ -12,7 +12,7 @@ dicts); ``get(key, raw=True)`` returns the stored bytes untouched.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes, txn
@@ -29,6 +29,7 @@ from consulate.api.values import (
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import KVPair
 
 __all__ = ['KV', 'Record']
 
@@ -131,14 +132,14 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> KVPair:
         """Return the key's whole entry: ``Key``, ``Flags``, ``Value`` (decoded), the indexes, ``Session``.
 
         :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
         """
         record = self._record(item, index=index, wait=wait, consistency=consistency)
         record['Value'] = self._decode(record['Value'])
-        return record
+        return cast('KVPair', record)
 
     def set(self, item: str, value: Any, *, exact_key: bool = False) -> None:
         """Store a value: ``str`` as UTF-8, ``bytes`` as is, ``None`` empty, else JSON.
@@ -322,7 +323,7 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[KVPair]:
         """Return the whole entry of every key under ``prefix``, as :meth:`get_record` returns one.
 
         One ``GET /v1/kv/:prefix?recurse``. Each entry has ``Key``, ``Flags``,
@@ -346,7 +347,7 @@ class KV(Endpoint):
             for entry in entries:
                 entry['Key'], entry['Flags']
                 entry['Value'] = decode(entry['Value'])
-        return entries
+        return cast('list[KVPair]', entries)
 
     # -- helpers -----------------------------------------------------------------
 
@@ -442,7 +443,7 @@ class KV(Endpoint):
         ops = [txn.kv_delete(key) for key in keys]
         return self._execute_batches(ops)
 
-    def _execute_batches(self, ops: list[dict[str, Any]]) -> int:
+    def _execute_batches(self, ops: list[txn.Operation]) -> int:
         if not ops:
             return 0
         return self._child(txn.Txn).execute_batches(ops)
