@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from consulate import exceptions
 from consulate.api.base import check_consistency
 from consulate.api.health import pick_instance
-from consulate.types import ServiceEntry
-from consulate.watch import DEFAULT_WAIT, RATE, Watcher
+from consulate.types import CatalogServiceTags, KVValue, ServiceEntry
+from consulate.watcher import DEFAULT_WAIT, RATE, Watcher
 
 if TYPE_CHECKING:
     from consulate.client import Consul
@@ -310,7 +310,7 @@ class ServiceCache(Cache[list[ServiceEntry]]):
         return pick_instance(self._service, self._value, nearest=self._nearest)
 
 
-class KVCache(Cache[Mapping[str, Any]], Mapping[str, Any]):
+class KVCache(Cache[Mapping[str, KVValue]], Mapping[str, KVValue]):
     """The keys under a prefix and their decoded values, as ``consul.kv.find(prefix)``.
 
     The cache is itself a read-only :class:`~collections.abc.Mapping` of its
@@ -329,7 +329,7 @@ class KVCache(Cache[Mapping[str, Any]], Mapping[str, Any]):
         """The key prefix followed."""
         return self._prefix
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> KVValue:
         return self._value[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -338,11 +338,11 @@ class KVCache(Cache[Mapping[str, Any]], Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._value)
 
-    def _snapshot(self, value: Any) -> Mapping[str, Any]:
+    def _snapshot(self, value: Any) -> Mapping[str, KVValue]:
         return MappingProxyType(dict(value))
 
 
-class ServicesCache(Cache[list[dict[str, Any]]]):
+class ServicesCache(Cache[list[CatalogServiceTags]]):
     """The catalog's services with their tags, as ``consul.catalog.service_records()``.
 
     :attr:`value` is a list of ``{'Service': name, 'Tags': [...]}``, sorted by name.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
 from consulate.api.caching import cache_options
 from consulate.api.keyed import KeyedList
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
         CatalogNode,
         CatalogNodeServiceList,
         CatalogService,
+        CatalogServices,
+        CatalogServiceTags,
         GatewayService,
         Node,
     )
@@ -181,7 +183,7 @@ class Catalog(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> KeyedList:
+    ) -> KeyedList[list[str]]:
         """Return the datacenter's services as consulate 0.6.0 did: ``[{name: tags}]`` (``GET /v1/catalog/services``).
 
         A list holding Consul's object, which maps each service name to the
@@ -197,7 +199,8 @@ class Catalog(Endpoint):
             ``stale_if_error`` without ``cached``
         """
         query = {'index': index, 'wait': wait, 'consistency': consistency}
-        return KeyedList.of(self._services(node_meta, cached, max_age, stale_if_error, **query))
+        found = self._services(node_meta, cached, max_age, stale_if_error, **query)
+        return KeyedList.of(cast('CatalogServices', found))
 
     def service_records(
         self,
@@ -209,7 +212,7 @@ class Catalog(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
+    ) -> list[CatalogServiceTags]:
         """Return every service name with its tags, one dict each (``GET /v1/catalog/services``).
 
         Sorted by name, the tags sorted:

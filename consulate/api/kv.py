@@ -29,12 +29,12 @@ from consulate.api.values import (
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
-    from consulate.types import KVPair
+    from consulate.types import KVPair, KVValue
 
 __all__ = ['KV', 'Record']
 
 #: A record as :meth:`KV.records` returns it: ``(key, flags, value)``.
-Record = tuple[str, int, Any]
+Record = tuple[str, int, 'KVValue']
 
 
 class KV(Endpoint):
@@ -59,7 +59,7 @@ class KV(Endpoint):
         response = self._get(self._key_url(item), allow_404=True)
         return response.status_code == 200
 
-    def __getitem__(self, item: str) -> Any:
+    def __getitem__(self, item: str) -> KVValue:
         """Return the key's value: ``str`` if UTF-8, else ``bytes`` (``GET /v1/kv/:key``).
 
         JSON text is decoded too when the client has ``decode_json=True``.
@@ -92,13 +92,13 @@ class KV(Endpoint):
     def get(
         self,
         item: str,
-        default: Any = None,
+        default: KVValue = None,
         raw: bool = False,
         *,
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> Any:
+    ) -> KVValue:
         """Return the key's value (``str``, or ``bytes`` if not UTF-8), or ``default`` if it is missing.
 
         A stored value that is falsy (``0``, ``''``, ``None``) is returned, not
@@ -248,7 +248,7 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> Any:
+    ) -> dict[str, KVValue] | list[str]:
         """Find the keys that start with ``prefix``.
 
         :returns: a dict of ``{key: value}`` for every key under the prefix;
@@ -265,11 +265,11 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> dict[str, KVValue]:
         """Return every key and its value as a dict (one ``?recurse`` request)."""
         return self._values('', index=index, wait=wait, consistency=consistency)
 
-    def iteritems(self) -> Iterator[tuple[str, Any]]:
+    def iteritems(self) -> Iterator[tuple[str, KVValue]]:
         """Iterate over ``(key, value)`` pairs of the whole store."""
         return ((key, value) for key, _flags, value in self._records(''))
 
@@ -289,7 +289,7 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> list[Any]:
+    ) -> list[KVValue]:
         """Return every value in the store, in key order."""
         return [
             value
@@ -378,7 +378,7 @@ class KV(Endpoint):
         with self._shaping(response):
             return [(row['Key'], row['Flags'], decode(row['Value'])) for row in rows]
 
-    def _values(self, prefix: str, **query: Any) -> dict[str, Any]:
+    def _values(self, prefix: str, **query: Any) -> dict[str, KVValue]:
         """``{key: decoded value}`` under ``prefix``, built straight from the answer's rows."""
         response = self._recurse(prefix, **query)
         if response is None:
@@ -401,8 +401,9 @@ class KV(Endpoint):
             return []
         return shapes.json_list(response, str, null=False)
 
-    def _decode(self, value: str | None) -> Any:
-        return decode_value(value, self._context.decode_json)
+    def _decode(self, value: str | None) -> KVValue:
+        decoded: KVValue = decode_value(value, self._context.decode_json)
+        return decoded
 
     def _acquire_cas(
         self, item: str, session: str, value: Any, cas: int, flags: int | None

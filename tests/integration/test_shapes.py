@@ -136,6 +136,12 @@ def test_agent_answers(consul: consulate.Consul, service: str) -> None:
     status, _ = checked(consul.agent.service.health, service)
     assert status == 'passing'
     checked(consul.agent.service.health_by_name, service)
+    checked(consul.agent.services)
+    checked(consul.agent.service_records)
+    checked(consul.agent.checks)
+    checked(consul.agent.check_records)
+    checked(consul.catalog.services)
+    checked(consul.catalog.service_records)
 
 
 def test_agent_answers_with_a_proxy(consul: consulate.Consul, service: str) -> None:

@@ -12,17 +12,20 @@ from typing_extensions import assert_type
 
 import consulate
 from consulate.api import txn
+from consulate.api.keyed import KeyedList
 from consulate.api.agent.check import check_definition
 from consulate.types import (
     ACLPolicy,
     ACLToken,
     ACLTokenListEntry,
+    AgentCheck,
     AgentCheckRegistration,
     AgentMember,
     AgentService,
     AgentServiceChecksInfo,
     CatalogNode,
     CatalogService,
+    CatalogServiceTags,
     CoordinateEntry,
     HealthCheck,
     KVPair,
@@ -43,6 +46,9 @@ def kv_records(consul: consulate.Consul) -> None:
     assert_type(record, KVPair)
     assert_type(record['ModifyIndex'], int)
     assert_type(record['Value'], KVValue)
+    assert_type(consul.kv['app/config'], KVValue)
+    assert_type(consul.kv.get('app/config'), KVValue)
+    assert_type(consul.kv.items(), dict[str, KVValue])
     assert_type(record.get('Session'), str | None)
     assert_type(consul.kv.entries('app/'), list[KVPair])
     record['Modifyindex']  # type: ignore[typeddict-item]
@@ -71,6 +77,13 @@ def agent_services_and_checks(consul: consulate.Consul) -> None:
     assert_type(info, AgentServiceChecksInfo)
     assert_type(info['Checks'][0], HealthCheck)
     assert_type(consul.agent.members(), list[AgentMember])
+    services = consul.agent.services()  # consulate 0.6.0's [{service_id: record}]
+    assert_type(services, KeyedList[AgentService])
+    assert_type(services[0], dict[str, AgentService])
+    assert_type(services['web-1'], AgentService)
+    assert_type(consul.agent.service_records(), list[AgentService])
+    assert_type(consul.agent.checks()['service:web'], AgentCheck)
+    assert_type(consul.agent.check_records(), list[AgentCheck])
     service['Service']['Name']  # type: ignore[index]
     check = check_definition('web', http='http://localhost:8080/health', interval='10s')
     assert_type(check, AgentCheckRegistration)
@@ -78,6 +91,8 @@ def agent_services_and_checks(consul: consulate.Consul) -> None:
 
 
 def catalog(consul: consulate.Consul) -> None:
+    assert_type(consul.catalog.services()['web'], list[str])  # [{name: tags}]
+    assert_type(consul.catalog.service_records(), list[CatalogServiceTags])
     assert_type(consul.catalog.nodes(), list[Node])
     assert_type(consul.catalog.service('web'), list[CatalogService])
     node = consul.catalog.node('node-1')

@@ -37,28 +37,6 @@ from tests.support.shapes import reachable_classes, return_hint
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: The methods issue 23 is changing to consulate 0.6.0's shapes (``[{id: record}]``,
-#: ``[{name: tags}]``, KV values as ``str | bytes``): exempt from rules (a) and (c) and
-#: left out of the count until that change is merged; then they are annotated with the
-#: shapes of consulate.types (AgentServices, AgentChecks, CatalogServices,
-#: CatalogServiceTags; KVValue for the values) and removed from here.
-ISSUE_23 = frozenset(
-    {
-        'Agent.services',
-        'Agent.checks',
-        'Catalog.services',
-        'KV.get',
-        'KV.find',
-        'KV.items',
-        'KV.iteritems',
-        'KV.values',
-        'KV.records',
-        'Watch.key',
-        'Watch.prefix',
-        'Watch.services',
-    }
-)
-
 #: Methods that return JSON but name no shape, and the words of their docstring that say why.
 NOT_SHAPED: dict[str, str] = {}
 
@@ -115,7 +93,7 @@ def names_a_shape(hint: Any) -> bool:
 
 def returns_json(name: str, hint: Any) -> bool:
     """Whether a method's answer is (made of) Consul's JSON objects, typed or not."""
-    return names_a_shape(hint) or name in NOT_SHAPED or name in ISSUE_23
+    return names_a_shape(hint) or name in NOT_SHAPED
 
 
 def test_the_walk_finds_the_endpoints() -> None:
@@ -130,7 +108,7 @@ def test_no_return_annotation_is_any_or_a_dict_of_any() -> None:
     loose = [
         f'  {name} -> {return_hint(function)}'
         for name, function in sorted(public_methods().items())
-        if name not in ISSUE_23 and is_loose(return_hint(function))
+        if is_loose(return_hint(function))
     ]
     assert not loose, 'loose return annotations (name a consulate.types shape):\n' + '\n'.join(
         loose
@@ -151,7 +129,7 @@ def test_nearly_every_json_method_names_a_shape() -> None:
     hints = {name: return_hint(function) for name, function in public_methods().items()}
     json_methods = {name for name, hint in hints.items() if returns_json(name, hint)}
     shaped = {name for name in json_methods if names_a_shape(hints[name])}
-    counted = json_methods - ISSUE_23
+    counted = json_methods
     share = len(shaped & counted) / len(counted)
     print(f'{len(shaped & counted)} of {len(counted)} JSON-returning methods name a shape')
     assert share >= MIN_SHARE, sorted(counted - shaped)
@@ -163,15 +141,15 @@ def test_nearly_every_json_method_names_a_shape() -> None:
 def test_user_values_are_not_shapes_and_say_so() -> None:
     """Rule (c): the KV value reads return the users' documents, and their docstrings say values."""
     methods = public_methods()
-    for name in USER_VALUES - ISSUE_23:
+    for name in USER_VALUES:
         assert not names_a_shape(return_hint(methods[name])), name
         assert 'value' in (methods[name].__doc__ or '').lower(), name
 
 
 def test_the_exemptions_are_real_methods() -> None:
-    """ISSUE_23 and NOT_SHAPED name methods that exist (a rename would silently widen them)."""
+    """NOT_SHAPED and USER_VALUES name methods that exist (a rename would silently widen them)."""
     methods = public_methods()
-    assert not (ISSUE_23 | set(NOT_SHAPED) | USER_VALUES) - set(methods)
+    assert not (set(NOT_SHAPED) | USER_VALUES) - set(methods)
 
 
 @pytest.mark.parametrize(

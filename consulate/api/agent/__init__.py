@@ -27,11 +27,21 @@ from consulate.api import shapes
 from consulate.api.agent.check import CHECK_STATUSES, Check, check_definition
 from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint, JSONObject
 from consulate.api.keyed import KeyedList
 
 if TYPE_CHECKING:
-    from consulate.types import AgentHost, AgentMember, AgentSelf, AgentVersion, MetricsInfo
+    from consulate.types import (
+        AgentCheck,
+        AgentChecks,
+        AgentHost,
+        AgentMember,
+        AgentSelf,
+        AgentService,
+        AgentServices,
+        AgentVersion,
+        MetricsInfo,
+    )
 
 __all__ = ['CHECK_STATUSES', 'TOKEN_TYPES', 'Agent', 'check_definition']
 
@@ -94,7 +104,7 @@ class Agent(Endpoint):
     #: Its Connect endpoints (:class:`~consulate.api.agent.connect.AgentConnect`).
     connect: AgentConnect
 
-    def checks(self, *, filter: str | None = None) -> KeyedList:
+    def checks(self, *, filter: str | None = None) -> KeyedList[AgentCheck]:
         """Return the agent's checks as consulate 0.6.0 did: ``[{check_id: record}]`` (``GET /v1/agent/checks``).
 
         A list holding Consul's object keyed by check ID (``[{}]`` when there
@@ -105,9 +115,9 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Status == "critical"'``
         """
-        return KeyedList.of(self._keyed(self._url('checks'), filter))
+        return KeyedList.of(cast('AgentChecks', self._keyed(self._url('checks'), filter)))
 
-    def check_records(self, *, filter: str | None = None) -> JSONList:
+    def check_records(self, *, filter: str | None = None) -> list[AgentCheck]:
         """Return the agent's check records, sorted by ID (``GET /v1/agent/checks``).
 
         Each carries its ``CheckID`` (and ``Node``, ``Name``, ``Status``,
@@ -117,9 +127,10 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Status == "critical"'``
         """
-        return shapes.keyed_objects(self._get(self._url('checks'), {'filter': filter}))
+        records = shapes.keyed_objects(self._get(self._url('checks'), {'filter': filter}))
+        return cast('list[AgentCheck]', records)
 
-    def services(self, *, filter: str | None = None) -> KeyedList:
+    def services(self, *, filter: str | None = None) -> KeyedList[AgentService]:
         """Return the agent's services as consulate 0.6.0 did: ``[{service_id: record}]`` (``GET /v1/agent/services``).
 
         A list holding Consul's object keyed by service ID (``[{}]`` when
@@ -131,9 +142,9 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Service == "web"'``
         """
-        return KeyedList.of(self._keyed(self._url('services'), filter))
+        return KeyedList.of(cast('AgentServices', self._keyed(self._url('services'), filter)))
 
-    def service_records(self, *, filter: str | None = None) -> JSONList:
+    def service_records(self, *, filter: str | None = None) -> list[AgentService]:
         """Return the agent's service records, sorted by ID (``GET /v1/agent/services``).
 
         Each carries its ``ID`` (and ``Service``, ``Tags``, ``Meta``,
@@ -141,7 +152,8 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Service == "web"'``
         """
-        return shapes.keyed_objects(self._get(self._url('services'), {'filter': filter}))
+        records = shapes.keyed_objects(self._get(self._url('services'), {'filter': filter}))
+        return cast('list[AgentService]', records)
 
     def _keyed(self, url: str, filter: str | None) -> JSONObject:
         """Consul's object of objects at ``url``, checked (``{}`` for null)."""
