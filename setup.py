@@ -40,6 +40,8 @@ setup(
             'ruff>=0.5',
             'mypy>=1.8',
             'types-requests',
+            # checks answers against their TypedDict shapes at run time (tests/integration/test_shapes.py)
+            'typeguard>=4.3',
             # the original consulate's test modules import these (tests/upgrade)
             'httmock>=1.4',
             'mock>=4',

@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from consulate import exceptions
 from consulate.api.base import check_consistency
 from consulate.api.health import pick_instance
-from consulate.watch import DEFAULT_WAIT, RATE, Watcher
+from consulate.types import CatalogServiceTags, KVValue, ServiceEntry
+from consulate.watcher import DEFAULT_WAIT, RATE, Watcher
 
 if TYPE_CHECKING:
     from consulate.client import Consul
@@ -87,7 +88,7 @@ class Cache(Generic[S]):
     ) -> None:
         self._name = name
         self._value: S = empty
-        self._listeners: list[Listener] = []
+        self._listeners: list[Callable[[S], object]] = []
         self._lock = threading.RLock()  # held while a snapshot is published to the listeners
         self._ready = threading.Event()  # set by the first answer, and by close()
         self._has_value = False
@@ -205,7 +206,7 @@ class Cache(Generic[S]):
         cause = f' (last error: {error})' if error is not None else ''
         raise TimeoutError(f'{self._name}: no answer within {timeout} s{cause}')
 
-    def add_listener(self, listener: Listener) -> None:
+    def add_listener(self, listener: Callable[[S], object]) -> None:
         """Call ``listener(snapshot)`` after every change, in the cache's thread.
 
         If the cache already has an answer, ``listener`` is called with it at
@@ -219,7 +220,7 @@ class Cache(Generic[S]):
             if self._has_value:
                 self._notify(listener, self._value)
 
-    def remove_listener(self, listener: Listener) -> None:
+    def remove_listener(self, listener: Callable[[S], object]) -> None:
         """Stop calling ``listener`` (nothing happens if it was not added)."""
         with self._lock:
             if listener in self._listeners:
@@ -248,7 +249,7 @@ class Cache(Generic[S]):
                     break
                 self._notify(listener, snapshot)
 
-    def _notify(self, listener: Listener, snapshot: S) -> None:
+    def _notify(self, listener: Callable[[S], object], snapshot: S) -> None:
         try:
             listener(snapshot)
         except Exception:
@@ -264,11 +265,11 @@ class Cache(Generic[S]):
 _C = TypeVar('_C', bound=Cache[Any])
 
 
-class ServiceCache(Cache[list[dict[str, Any]]]):
+class ServiceCache(Cache[list[ServiceEntry]]):
     """The instances of one service with their node and checks, as ``consul.health.service()``.
 
-    :attr:`value` is a list of ``{'Node': {...}, 'Service': {...}, 'Checks':
-    [...]}`` entries: only the passing instances unless the cache was made
+    :attr:`value` is a list of :class:`~consulate.types.catalog.ServiceEntry`
+    (``{'Node': {...}, 'Service': {...}, 'Checks': [...]}``): only the passing instances unless the cache was made
     with ``passing=False``.
     """
 
@@ -309,7 +310,7 @@ class ServiceCache(Cache[list[dict[str, Any]]]):
         return pick_instance(self._service, self._value, nearest=self._nearest)
 
 
-class KVCache(Cache[Mapping[str, Any]], Mapping[str, Any]):
+class KVCache(Cache[Mapping[str, KVValue]], Mapping[str, KVValue]):
     """The keys under a prefix and their decoded values, as ``consul.kv.find(prefix)``.
 
     The cache is itself a read-only :class:`~collections.abc.Mapping` of its
@@ -328,7 +329,7 @@ class KVCache(Cache[Mapping[str, Any]], Mapping[str, Any]):
         """The key prefix followed."""
         return self._prefix
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> KVValue:
         return self._value[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -337,11 +338,11 @@ class KVCache(Cache[Mapping[str, Any]], Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._value)
 
-    def _snapshot(self, value: Any) -> Mapping[str, Any]:
+    def _snapshot(self, value: Any) -> Mapping[str, KVValue]:
         return MappingProxyType(dict(value))
 
 
-class ServicesCache(Cache[list[dict[str, Any]]]):
+class ServicesCache(Cache[list[CatalogServiceTags]]):
     """The catalog's services with their tags, as ``consul.catalog.service_records()``.
 
     :attr:`value` is a list of ``{'Service': name, 'Tags': [...]}``, sorted by name.

@@ -14,11 +14,11 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from demo import local_consul
 
 import consulate
+from consulate.types import ServiceEntry
 
 
 def until(probe: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -28,7 +28,7 @@ def until(probe: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-def ports(instances: list[dict[str, Any]]) -> list[int]:
+def ports(instances: list[ServiceEntry]) -> list[int]:
     return sorted(entry['Service']['Port'] for entry in instances)
 
 

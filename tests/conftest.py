@@ -11,6 +11,10 @@ package) gives ``consul_agent``, ``consul_acl_agent`` and ``consul``; here:
 - ``acl_consul``: a management-token client of ``consul_acl_agent``.
 - ``prefix``: a KV prefix unique to the test, deleted afterwards.
 - ``limited``: makes clients of the ACL agent whose tokens hold only given rules.
+
+``pytest --check-shapes`` checks every answer of every public method reachable
+from ``Consul`` against its return annotation while the tests run
+(:mod:`tests.support.shapes`); the fields no shape declares are listed at the end.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import consulate
+from tests.support import shapes
 from tests.support.names import unique
 
 if TYPE_CHECKING:
@@ -77,3 +82,29 @@ def limited(
         client.close()
         acl_consul.acl.delete_token(accessor_id)
         acl_consul.acl.delete_policy(policy_id)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        '--check-shapes',
+        action='store_true',
+        help="check each answer of consulate's public methods against its return annotation",
+    )
+
+
+@pytest.fixture(scope='session', autouse=True)
+def check_shapes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With ``--check-shapes``: every public method reachable from Consul checks its answers."""
+    if not request.config.getoption('--check-shapes'):
+        yield
+        return
+    replaced = shapes.instrument(shapes.reachable_classes().values())
+    yield
+    for cls, name, function in replaced:
+        setattr(cls, name, function)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if config.getoption('--check-shapes'):
+        extra = ', '.join(sorted(shapes.EXTRA_KEYS)) or 'none'
+        terminalreporter.write_line(f'fields the answers held that no shape declares: {extra}')

@@ -21,7 +21,7 @@ import contextlib
 import dataclasses
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
@@ -355,7 +355,7 @@ class Endpoint:
         shapes.empty(self._put(url, params, data, **kwargs))
         return True
 
-    def _txn(self, ops: list[dict[str, Any]]) -> Response:
+    def _txn(self, ops: Sequence[Mapping[str, Any]]) -> Response:
         """Send a transaction (``PUT /v1/txn``); a rollback (409) is returned, other errors raise.
 
         :raises consulate.exceptions.InvalidResponse: a 200 answer without Consul's ``Results``

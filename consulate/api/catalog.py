@@ -9,13 +9,24 @@ and ``wait`` to wait for a change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
 from consulate.api.caching import cache_options
 from consulate.api.keyed import KeyedList
+
+if TYPE_CHECKING:
+    from consulate.types import (
+        CatalogNode,
+        CatalogNodeServiceList,
+        CatalogService,
+        CatalogServices,
+        CatalogServiceTags,
+        GatewayService,
+        Node,
+    )
 
 __all__ = ['Catalog', 'node_meta_params', 'tag_list']
 
@@ -128,7 +139,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> CatalogNode:
         """Return a node and its services: ``{'Node': {...}, 'Services': {id: {...}}}`` (``GET /v1/catalog/node/:node``).
 
         :param node_id: the node's name
@@ -140,7 +151,7 @@ class Catalog(Endpoint):
         response = self._get(url, params, index=index, wait=wait, consistency=consistency)
         if response.json() is None:
             raise exceptions.NotFound(404, 'GET', f'/v1/catalog/node/{node_id}', 'no such node')
-        return shapes.json_object(response, 'Node')
+        return cast('CatalogNode', shapes.json_object(response, 'Node'))
 
     def nodes(
         self,
@@ -151,7 +162,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[Node]:
         """Return every node of the datacenter, always as a list (``GET /v1/catalog/nodes``).
 
         :param node_meta: only the nodes with all these metadata values
@@ -172,7 +183,7 @@ class Catalog(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> KeyedList:
+    ) -> KeyedList[list[str]]:
         """Return the datacenter's services as consulate 0.6.0 did: ``[{name: tags}]`` (``GET /v1/catalog/services``).
 
         A list holding Consul's object, which maps each service name to the
@@ -188,7 +199,8 @@ class Catalog(Endpoint):
             ``stale_if_error`` without ``cached``
         """
         query = {'index': index, 'wait': wait, 'consistency': consistency}
-        return KeyedList.of(self._services(node_meta, cached, max_age, stale_if_error, **query))
+        found = self._services(node_meta, cached, max_age, stale_if_error, **query)
+        return KeyedList.of(cast('CatalogServices', found))
 
     def service_records(
         self,
@@ -200,7 +212,7 @@ class Catalog(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
+    ) -> list[CatalogServiceTags]:
         """Return every service name with its tags, one dict each (``GET /v1/catalog/services``).
 
         Sorted by name, the tags sorted:
@@ -242,7 +254,7 @@ class Catalog(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
+    ) -> list[CatalogService]:
         """Return the instances of a service, one record per node, always as a list (``GET /v1/catalog/service/:name``).
 
         :param service_id: the service's name
@@ -273,7 +285,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[CatalogService]:
         """Return the Connect-capable instances of a service, always as a list (``GET /v1/catalog/connect/:service``).
 
         These are the service's sidecar proxies (``ServiceKind``
@@ -305,7 +317,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> CatalogNodeServiceList:
         """Return a node and its services as a list: ``{'Node': {...}, 'Services': [...]}``.
 
         ``GET /v1/catalog/node-services/:node``: like :meth:`node`, but
@@ -336,7 +348,7 @@ class Catalog(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[GatewayService]:
         """Return the services a gateway routes to, always as a list (``GET /v1/catalog/gateway-services/:gateway``).
 
         The links come from the gateway's ``ingress-gateway`` or

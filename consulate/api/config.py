@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import ConfigEntry
 
 __all__ = ['KINDS', 'Config']
 
@@ -80,7 +83,7 @@ class Config(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ConfigEntry:
         """Return one configuration entry (``GET /v1/config/:kind/:name``).
 
         :raises consulate.exceptions.NotFound: there is no such entry
@@ -88,7 +91,10 @@ class Config(Endpoint):
         """
         params = {'ns': namespace, 'partition': partition}
         url = self._url(kind, name)
-        return self._get_object(url, params, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ConfigEntry',
+            self._get_object(url, params, index=index, wait=wait, consistency=consistency),
+        )
 
     def list(
         self,
@@ -99,7 +105,7 @@ class Config(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ConfigEntry]:
         """Return every configuration entry of one kind (``GET /v1/config/:kind``).
 
         :param namespace: ``'*'`` lists the entries of every namespace (Enterprise)

@@ -16,15 +16,17 @@ Each of the three keeps its own :attr:`~consulate.api.base.Endpoint.last_respons
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import CAConfig, CARootList, Intention
 
 __all__ = ['ACTIONS', 'CA', 'Connect', 'Intentions']
 
@@ -47,13 +49,15 @@ class CA(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> CARootList:
         """Return the trusted root certificates (``GET /v1/connect/ca/roots``).
 
         ``{'ActiveRootID', 'TrustDomain', 'Roots': [{'ID', 'RootCert', 'Active', ...}]}``.
         """
         url = self._url('roots')
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'CARootList', self._get_object(url, index=index, wait=wait, consistency=consistency)
+        )
 
     def roots_pem(self) -> str:
         """Return the root certificates as one PEM bundle (``GET /v1/connect/ca/roots?pem=true``).
@@ -66,9 +70,9 @@ class CA(Endpoint):
             raise shapes.invalid(response, 'PEM certificates', 'text that is not PEM')
         return pem
 
-    def configuration(self) -> JSONObject:
+    def configuration(self) -> CAConfig:
         """Return the CA provider and its settings (``GET /v1/connect/ca/configuration``)."""
-        return self._get_object(self._url('configuration'))
+        return cast('CAConfig', self._get_object(self._url('configuration')))
 
     def set_configuration(
         self,
@@ -125,12 +129,12 @@ class Intentions(Endpoint):
         body = _intention(source, destination, action, description, meta, source_type)
         return shapes.field(self._post(self._url(), data=body), 'ID')
 
-    def get(self, intention_id: str) -> JSONObject:
+    def get(self, intention_id: str) -> Intention:
         """Return one intention by ID (``GET /v1/connect/intentions/:id``).
 
         :raises consulate.exceptions.NotFound: there is no such intention
         """
-        return self._get_object(self._url(intention_id))
+        return cast('Intention', self._get_object(self._url(intention_id)))
 
     def list(
         self,
@@ -139,7 +143,7 @@ class Intentions(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[Intention]:
         """Return every intention (``GET /v1/connect/intentions``).
 
         :param filter: a filter expression, such as ``'Action == "deny"'``
@@ -184,7 +188,7 @@ class Intentions(Endpoint):
         params = {'source': source, 'destination': destination, 'source-type': source_type}
         return shapes.bool_field(self._get(self._url('check'), params), 'Allowed')
 
-    def match(self, by: str, names: str | Iterable[str]) -> dict[str, JSONList]:
+    def match(self, by: str, names: str | Iterable[str]) -> dict[str, builtins.list[Intention]]:
         """Return the intentions that match each name, most precise first.
 
         ``GET /v1/connect/intentions/match``. The dict has one list per name
@@ -201,7 +205,7 @@ class Intentions(Endpoint):
         with self._shaping(response):
             return {name: _intention_list(found.get(name), response) for name in wanted}
 
-    def get_exact(self, source: str, destination: str) -> JSONObject:
+    def get_exact(self, source: str, destination: str) -> Intention:
         """Return the intention from ``source`` to ``destination``: Consul 1.9+.
 
         ``GET /v1/connect/intentions/exact``.
@@ -209,7 +213,7 @@ class Intentions(Endpoint):
         :raises consulate.exceptions.NotFound: there is no such intention
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.9
         """
-        return shapes.json_object(self._exact('GET', source, destination))
+        return cast('Intention', shapes.json_object(self._exact('GET', source, destination)))
 
     def upsert(
         self,
@@ -306,7 +310,7 @@ def _intention(
     return body
 
 
-def _intention_list(found: Any, response: Response) -> JSONList:
+def _intention_list(found: Any, response: Response) -> builtins.list[Intention]:
     """The intentions matching one name, from a match answer: a list of objects (null: none)."""
     if found is None:
         return []

@@ -9,13 +9,16 @@ time exactly as Consul does (``consul rtt``, ``?near=`` sorting), and
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import CoordinateDatacenterMap, CoordinateEntry
 
 __all__ = ['Coordinate', 'distance']
 
@@ -28,7 +31,7 @@ class Coordinate(Endpoint):
 
     PREFIX = 'coordinate'
 
-    def datacenters(self) -> JSONList:
+    def datacenters(self) -> list[CoordinateDatacenterMap]:
         """Return the WAN coordinates of every server, grouped by datacenter.
 
         ``GET /v1/coordinate/datacenters``: a list of ``{'Datacenter', 'AreaID',
@@ -43,7 +46,7 @@ class Coordinate(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[CoordinateEntry]:
         """Return the LAN coordinates of every node in the datacenter (``GET /v1/coordinate/nodes``).
 
         Each entry is ``{'Node', 'Segment', 'Coord': {'Vec', 'Error', 'Adjustment',
@@ -64,7 +67,7 @@ class Coordinate(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[CoordinateEntry]:
         """Return a node's LAN coordinate entries, one per segment (``GET /v1/coordinate/node/:node``).
 
         :raises consulate.exceptions.NotFound: the node is unknown or has no coordinate yet
@@ -161,7 +164,10 @@ def _coord(value: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _pick(
-    node_a: NodeOrCoordinate, node_b: NodeOrCoordinate, entries: JSONList | None, path: str
+    node_a: NodeOrCoordinate,
+    node_b: NodeOrCoordinate,
+    entries: Sequence[Mapping[str, Any]] | None,
+    path: str,
 ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     """The two coordinates to compare, named nodes resolved in a shared segment."""
     if not isinstance(node_a, str) and not isinstance(node_b, str):
@@ -181,7 +187,9 @@ def _pick(
     return coords[0], coords[1]
 
 
-def _segments(node: NodeOrCoordinate, entries: JSONList) -> dict[str, Mapping[str, Any]]:
+def _segments(
+    node: NodeOrCoordinate, entries: Sequence[Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
     """A node's coordinates by segment: looked up by name, or the one given."""
     if not isinstance(node, str):
         return {str(node.get('Segment', '')): node}

@@ -8,12 +8,15 @@ service would go, without sending one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONObject, check_consistency, duration, go_duration
+from consulate.api.base import Endpoint, check_consistency, duration, go_duration
 from consulate.api.caching import cache_options
+
+if TYPE_CHECKING:
+    from consulate.types import CompiledDiscoveryChain
 
 __all__ = ['DiscoveryChain']
 
@@ -39,7 +42,7 @@ class DiscoveryChain(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONObject:
+    ) -> CompiledDiscoveryChain:
         """Return the compiled chain of ``service`` (``GET`` or ``POST /v1/discovery-chain/:service``).
 
         The result is Consul's ``Chain``: ``ServiceName``, ``Protocol``,
@@ -86,7 +89,10 @@ class DiscoveryChain(Endpoint):
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency, 'headers': headers}
         url = self._url(service)
         if not overrides:
-            return shapes.object_field(self._get(url, params, **kwargs), 'Chain')
+            return cast(
+                'CompiledDiscoveryChain',
+                shapes.object_field(self._get(url, params, **kwargs), 'Chain'),
+            )
         # a POST read: the blocking and consistency parameters go in the query by hand
         mode = check_consistency(consistency) or self._consistency
         query: dict[str, Any] = {**params, 'index': index or None}
@@ -95,4 +101,4 @@ class DiscoveryChain(Endpoint):
         if mode and mode != 'default':
             query[mode] = True
         response = self._post(url, query, overrides, index=index, wait=wait, headers=headers)
-        return shapes.object_field(response, 'Chain')
+        return cast('CompiledDiscoveryChain', shapes.object_field(response, 'Chain'))

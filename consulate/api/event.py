@@ -11,11 +11,14 @@ saying so). Use KV for anything bigger.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import UserEvent
 
 __all__ = ['Event']
 
@@ -73,7 +76,7 @@ class Event(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[UserEvent]:
         """Return the recent events this agent has seen, oldest first, always as a list (``GET /v1/event/list``).
 
         Each event is ``{'ID', 'Name', 'Payload', 'NodeFilter',
@@ -88,7 +91,7 @@ class Event(Endpoint):
         params = {'name': name}
         url = self._url('list')
         events = self._get_list(url, params, index=index, wait=wait, consistency=consistency)
-        return [_decoded(event) for event in events]
+        return cast('list[UserEvent]', [_decoded(event) for event in events])
 
 
 def _decoded(event: dict[str, Any]) -> dict[str, Any]:

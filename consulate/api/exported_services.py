@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import ExportedService
 
 __all__ = ['ExportedServices']
 
@@ -29,7 +34,7 @@ class ExportedServices(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ExportedService]:
         """Return each exported service and its consumers (``GET /v1/exported-services``).
 
         Each entry is ``{'Service', 'Namespace', 'Partition', 'Consumers':

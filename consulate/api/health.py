@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
 from consulate.api.caching import cache_options
 from consulate.api.catalog import node_meta_params, tag_list
+
+if TYPE_CHECKING:
+    from consulate.types import HealthCheck, ServiceEntry
 
 __all__ = ['STATES', 'Health', 'instance_address', 'is_passing', 'pick_instance']
 
@@ -47,7 +50,7 @@ class Health(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[HealthCheck]:
         """Return the checks of every instance of a service, always as a list (``GET /v1/health/checks/:service``).
 
         :param service_id: the service's name
@@ -67,7 +70,7 @@ class Health(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[HealthCheck]:
         """Return the checks of a node and of its services, always as a list (``GET /v1/health/node/:node``).
 
         :param node_id: the node's name
@@ -93,7 +96,7 @@ class Health(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
+    ) -> list[ServiceEntry]:
         """Return the instances of a service with their node and checks, always as a list (``GET /v1/health/service/:service``).
 
         Each entry is ``{'Node': {...}, 'Service': {...}, 'Checks': [...]}``.
@@ -163,7 +166,7 @@ class Health(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONList:
+    ) -> list[ServiceEntry]:
         """Return the Connect-capable instances of a service with their node and checks, always as a list.
 
         ``GET /v1/health/connect/:service``: the service's sidecar proxies and
@@ -201,7 +204,7 @@ class Health(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ServiceEntry]:
         """Return the ingress gateways that route to a service, with their node and checks, always as a list.
 
         ``GET /v1/health/ingress/:service``: the instances of every
@@ -233,7 +236,7 @@ class Health(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[HealthCheck]:
         """Return every check in a state, always as a list (``GET /v1/health/state/:state``).
 
         :param state: ``'any'``, ``'unknown'``, ``'passing'``, ``'warning'`` or ``'critical'``

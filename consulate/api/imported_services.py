@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import ImportedService
 
 __all__ = ['ImportedServices']
 
@@ -28,7 +33,7 @@ class ImportedServices(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ImportedService]:
         """Return each imported service and where it comes from (``GET /v1/imported-services``).
 
         Each entry is ``{'Service', 'SourcePeer', 'SourcePartition',

@@ -19,12 +19,15 @@ holding one empty dict is true).
 from __future__ import annotations
 
 from collections.abc import ItemsView, KeysView, ValuesView
-from typing import Any, SupportsIndex, overload
+from typing import Any, Generic, SupportsIndex, TypeVar, overload
 
 __all__ = ['KeyedList']
 
+#: What the dict maps each key to: a service or check record, or a service's tags.
+V = TypeVar('V')
 
-class KeyedList(list[dict[str, Any]]):
+
+class KeyedList(list[dict[str, V]], Generic[V]):
     """A list holding one dict keyed by ID or name, which also answers for that dict.
 
     ``KeyedList.of(mapping)`` is ``[mapping]``. For the dict inside:
@@ -39,12 +42,12 @@ class KeyedList(list[dict[str, Any]]):
     __slots__ = ()
 
     @classmethod
-    def of(cls, mapping: dict[str, Any]) -> KeyedList:
+    def of(cls, mapping: dict[str, V]) -> KeyedList[V]:
         """The list ``[mapping]``."""
         return cls([mapping])
 
     @property
-    def mapping(self) -> dict[str, Any]:
+    def mapping(self) -> dict[str, V]:
         """The dict the list holds (an empty dict if it holds none)."""
         if len(self) == 1 and isinstance(first := list.__getitem__(self, 0), dict):
             return first
@@ -57,13 +60,13 @@ class KeyedList(list[dict[str, Any]]):
         return list.__contains__(self, item)
 
     @overload
-    def __getitem__(self, index: SupportsIndex) -> dict[str, Any]: ...
+    def __getitem__(self, index: SupportsIndex) -> dict[str, V]: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: slice) -> list[dict[str, V]]: ...
 
     @overload
-    def __getitem__(self, index: str) -> Any: ...
+    def __getitem__(self, index: str) -> V: ...
 
     def __getitem__(self, index: SupportsIndex | slice | str) -> Any:
         """A ``str`` looks the key up in the dict (KeyError if missing); else the list's item."""
@@ -71,7 +74,7 @@ class KeyedList(list[dict[str, Any]]):
             return self.mapping[index]
         return list.__getitem__(self, index)
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: Any = None) -> V | Any:
         """The dict's value for ``key``, or ``default``."""
         return self.mapping.get(key, default)
 
@@ -79,10 +82,10 @@ class KeyedList(list[dict[str, Any]]):
         """The dict's keys: the service IDs, check IDs or service names."""
         return self.mapping.keys()
 
-    def values(self) -> ValuesView[Any]:
+    def values(self) -> ValuesView[V]:
         """The dict's values: the records (or, for the catalog, the tag lists)."""
         return self.mapping.values()
 
-    def items(self) -> ItemsView[str, Any]:
+    def items(self) -> ItemsView[str, V]:
         """The dict's ``(key, value)`` pairs."""
         return self.mapping.items()

@@ -12,7 +12,7 @@ dicts); ``get(key, raw=True)`` returns the stored bytes untouched.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes, txn
@@ -29,11 +29,12 @@ from consulate.api.values import (
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import KVPair, KVValue
 
 __all__ = ['KV', 'Record']
 
 #: A record as :meth:`KV.records` returns it: ``(key, flags, value)``.
-Record = tuple[str, int, Any]
+Record = tuple[str, int, 'KVValue']
 
 
 class KV(Endpoint):
@@ -58,7 +59,7 @@ class KV(Endpoint):
         response = self._get(self._key_url(item), allow_404=True)
         return response.status_code == 200
 
-    def __getitem__(self, item: str) -> Any:
+    def __getitem__(self, item: str) -> KVValue:
         """Return the key's value: ``str`` if UTF-8, else ``bytes`` (``GET /v1/kv/:key``).
 
         JSON text is decoded too when the client has ``decode_json=True``.
@@ -91,13 +92,13 @@ class KV(Endpoint):
     def get(
         self,
         item: str,
-        default: Any = None,
+        default: KVValue = None,
         raw: bool = False,
         *,
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> Any:
+    ) -> KVValue:
         """Return the key's value (``str``, or ``bytes`` if not UTF-8), or ``default`` if it is missing.
 
         A stored value that is falsy (``0``, ``''``, ``None``) is returned, not
@@ -131,14 +132,14 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> KVPair:
         """Return the key's whole entry: ``Key``, ``Flags``, ``Value`` (decoded), the indexes, ``Session``.
 
         :raises consulate.exceptions.KeyNotFound: the key does not exist (a KeyError)
         """
         record = self._record(item, index=index, wait=wait, consistency=consistency)
         record['Value'] = self._decode(record['Value'])
-        return record
+        return cast('KVPair', record)
 
     def set(self, item: str, value: Any, *, exact_key: bool = False) -> None:
         """Store a value: ``str`` as UTF-8, ``bytes`` as is, ``None`` empty, else JSON.
@@ -247,7 +248,7 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> Any:
+    ) -> dict[str, KVValue] | list[str]:
         """Find the keys that start with ``prefix``.
 
         :returns: a dict of ``{key: value}`` for every key under the prefix;
@@ -264,11 +265,11 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> dict[str, KVValue]:
         """Return every key and its value as a dict (one ``?recurse`` request)."""
         return self._values('', index=index, wait=wait, consistency=consistency)
 
-    def iteritems(self) -> Iterator[tuple[str, Any]]:
+    def iteritems(self) -> Iterator[tuple[str, KVValue]]:
         """Iterate over ``(key, value)`` pairs of the whole store."""
         return ((key, value) for key, _flags, value in self._records(''))
 
@@ -288,7 +289,7 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> list[Any]:
+    ) -> list[KVValue]:
         """Return every value in the store, in key order."""
         return [
             value
@@ -322,7 +323,7 @@ class KV(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[KVPair]:
         """Return the whole entry of every key under ``prefix``, as :meth:`get_record` returns one.
 
         One ``GET /v1/kv/:prefix?recurse``. Each entry has ``Key``, ``Flags``,
@@ -346,7 +347,7 @@ class KV(Endpoint):
             for entry in entries:
                 entry['Key'], entry['Flags']
                 entry['Value'] = decode(entry['Value'])
-        return entries
+        return cast('list[KVPair]', entries)
 
     # -- helpers -----------------------------------------------------------------
 
@@ -377,7 +378,7 @@ class KV(Endpoint):
         with self._shaping(response):
             return [(row['Key'], row['Flags'], decode(row['Value'])) for row in rows]
 
-    def _values(self, prefix: str, **query: Any) -> dict[str, Any]:
+    def _values(self, prefix: str, **query: Any) -> dict[str, KVValue]:
         """``{key: decoded value}`` under ``prefix``, built straight from the answer's rows."""
         response = self._recurse(prefix, **query)
         if response is None:
@@ -400,8 +401,9 @@ class KV(Endpoint):
             return []
         return shapes.json_list(response, str, null=False)
 
-    def _decode(self, value: str | None) -> Any:
-        return decode_value(value, self._context.decode_json)
+    def _decode(self, value: str | None) -> KVValue:
+        decoded: KVValue = decode_value(value, self._context.decode_json)
+        return decoded
 
     def _acquire_cas(
         self, item: str, session: str, value: Any, cas: int, flags: int | None
@@ -442,7 +444,7 @@ class KV(Endpoint):
         ops = [txn.kv_delete(key) for key in keys]
         return self._execute_batches(ops)
 
-    def _execute_batches(self, ops: list[dict[str, Any]]) -> int:
+    def _execute_batches(self, ops: list[txn.Operation]) -> int:
         if not ops:
             return 0
         return self._child(txn.Txn).execute_batches(ops)

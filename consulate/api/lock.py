@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -258,7 +259,7 @@ class Lock(Endpoint):
 class _Seen:
     """One read of a lock key: its entry (None: absent) and the index of the answer."""
 
-    record: dict[str, Any] | None
+    record: Mapping[str, Any] | None
     index: int
 
     @property

@@ -8,10 +8,13 @@ instead: ``consulate.Consul(namespace='team-a')``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import Namespace
 
 __all__ = ['Namespaces', 'namespace_definition']
 
@@ -30,7 +33,7 @@ class Namespaces(Endpoint):
     PREFIX = 'namespace'
     ACCEPTS_DC = False
 
-    def create(self, name: str, *, partition: str | None = None, **fields: Any) -> JSONObject:
+    def create(self, name: str, *, partition: str | None = None, **fields: Any) -> Namespace:
         """Create a namespace and return it (``PUT /v1/namespace``).
 
         :param fields: the keyword arguments of :func:`namespace_definition`
@@ -38,7 +41,7 @@ class Namespaces(Endpoint):
         """
         body = namespace_definition(name, **fields)
         response = self._request_since(SINCE, 'PUT', self._url(), {'partition': partition}, body)
-        return shapes.json_object(response, 'Name')
+        return cast('Namespace', shapes.json_object(response, 'Name'))
 
     def get(
         self,
@@ -48,18 +51,21 @@ class Namespaces(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> Namespace:
         """Return one namespace (``GET /v1/namespace/:name``).
 
         :raises consulate.exceptions.NotFound: there is no such namespace
         """
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
         params = {'partition': partition}
-        return shapes.json_object(
-            self._request_since(SINCE, 'GET', self._url(name), params, **kwargs)
+        return cast(
+            'Namespace',
+            shapes.json_object(
+                self._request_since(SINCE, 'GET', self._url(name), params, **kwargs)
+            ),
         )
 
-    def update(self, name: str, *, partition: str | None = None, **fields: Any) -> JSONObject:
+    def update(self, name: str, *, partition: str | None = None, **fields: Any) -> Namespace:
         """Replace a namespace's description, ACL defaults and meta (``PUT /v1/namespace/:name``).
 
         Takes the arguments of :meth:`create`; what is left out is reset.
@@ -67,7 +73,7 @@ class Namespaces(Endpoint):
         body = namespace_definition(name, **fields)
         params = {'partition': partition}
         response = self._request_since(SINCE, 'PUT', self._url(name), params, body)
-        return shapes.json_object(response, 'Name')
+        return cast('Namespace', shapes.json_object(response, 'Name'))
 
     def delete(self, name: str, *, partition: str | None = None) -> None:
         """Delete a namespace and everything in it (``DELETE /v1/namespace/:name``).
@@ -85,7 +91,7 @@ class Namespaces(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[Namespace]:
         """Return every namespace the token may see (``GET /v1/namespaces``)."""
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
         url = f'{self._api_uri}/namespaces'

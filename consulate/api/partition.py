@@ -7,10 +7,13 @@ instead: ``consulate.Consul(partition='team-a')``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import Partition
 
 __all__ = ['Partitions']
 
@@ -31,29 +34,35 @@ class Partitions(Endpoint):
 
     def create(
         self, name: str, *, description: str | None = None, disable_gossip: bool | None = None
-    ) -> JSONObject:
+    ) -> Partition:
         """Create a partition and return it (``PUT /v1/partition``).
 
         :param disable_gossip: keep the partition's clients out of the LAN gossip pool
         """
         body = _partition(name, description, disable_gossip)
-        return shapes.json_object(self._request_since(SINCE, 'PUT', self._url(), data=body), 'Name')
+        return cast(
+            'Partition',
+            shapes.json_object(self._request_since(SINCE, 'PUT', self._url(), data=body), 'Name'),
+        )
 
-    def get(self, name: str, *, consistency: str | None = None) -> JSONObject:
+    def get(self, name: str, *, consistency: str | None = None) -> Partition:
         """Return one partition (``GET /v1/partition/:name``).
 
         :raises consulate.exceptions.NotFound: there is no such partition
         """
         url = self._url(name)
-        return shapes.json_object(self._request_since(SINCE, 'GET', url, consistency=consistency))
+        return cast(
+            'Partition',
+            shapes.json_object(self._request_since(SINCE, 'GET', url, consistency=consistency)),
+        )
 
     def update(
         self, name: str, *, description: str | None = None, disable_gossip: bool | None = None
-    ) -> JSONObject:
+    ) -> Partition:
         """Change a partition's description (``PUT /v1/partition/:name``)."""
         body = _partition(name, description, disable_gossip)
         response = self._request_since(SINCE, 'PUT', self._url(name), data=body)
-        return shapes.json_object(response, 'Name')
+        return cast('Partition', shapes.json_object(response, 'Name'))
 
     def delete(self, name: str) -> None:
         """Delete a partition and everything in it (``DELETE /v1/partition/:name``).
@@ -62,7 +71,7 @@ class Partitions(Endpoint):
         """
         shapes.acknowledged(self._request_since(SINCE, 'DELETE', self._url(name)))
 
-    def list(self, *, consistency: str | None = None) -> JSONList:
+    def list(self, *, consistency: str | None = None) -> list[Partition]:
         """Return every admin partition (``GET /v1/partitions``)."""
         url = f'{self._api_uri}/partitions'
         return shapes.json_list(self._request_since(SINCE, 'GET', url, consistency=consistency))

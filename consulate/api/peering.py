@@ -15,10 +15,13 @@ On an agent older than Consul 1.13 every method raises
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import Peering
 
 __all__ = ['Peerings']
 
@@ -81,13 +84,13 @@ class Peerings(Endpoint):
             body['Partition'] = partition
         shapes.acknowledged(self._request_since(SINCE, 'POST', self._url('establish'), data=body))
 
-    def get(self, name: str, *, partition: str | None = None) -> JSONObject:
+    def get(self, name: str, *, partition: str | None = None) -> Peering:
         """Return one peering: its ``State``, ``PeerID``, addresses and stream status (``GET /v1/peering/:name``).
 
         :raises consulate.exceptions.NotFound: there is no such peering
         """
         response = self._request_since(SINCE, 'GET', self._url(name), {'partition': partition})
-        return shapes.json_object(response)
+        return cast('Peering', shapes.json_object(response))
 
     def delete(self, name: str, *, partition: str | None = None) -> None:
         """Delete a peering (``DELETE /v1/peering/:name``).
@@ -99,7 +102,7 @@ class Peerings(Endpoint):
             self._request_since(SINCE, 'DELETE', self._url(name), {'partition': partition})
         )
 
-    def list(self, *, partition: str | None = None) -> JSONList:
+    def list(self, *, partition: str | None = None) -> list[Peering]:
         """Return every peering of the partition (``GET /v1/peerings``)."""
         url = f'{self._api_uri}/peerings'
         response = self._request_since(SINCE, 'GET', url, {'partition': partition})

@@ -11,12 +11,18 @@ that starts with its own name, and may interpolate parts of it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject, duration
+from consulate.api.base import Endpoint, duration
 from consulate.api.caching import cache_options
+
+if TYPE_CHECKING:
+    from consulate.types import (
+        PreparedQueryDefinition,
+        PreparedQueryExecuteResponse,
+    )
 
 __all__ = ['Query', 'query_definition']
 
@@ -81,7 +87,7 @@ class Query(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> PreparedQueryDefinition:
         """Return one prepared query's definition (``GET /v1/query/:id``).
 
         :raises consulate.exceptions.NotFound: there is no such query
@@ -90,7 +96,7 @@ class Query(Endpoint):
         found = shapes.json_list(response)
         if len(found) != 1:
             raise shapes.invalid(response, 'a list of the one query asked for')
-        return dict(found[0])
+        return cast('PreparedQueryDefinition', dict(found[0]))
 
     def list(
         self,
@@ -98,7 +104,7 @@ class Query(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[PreparedQueryDefinition]:
         """Return every prepared query the token may read (``GET /v1/query``)."""
         return self._get_list(self._url(), index=index, wait=wait, consistency=consistency)
 
@@ -122,7 +128,7 @@ class Query(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONObject:
+    ) -> PreparedQueryExecuteResponse:
         """Run a prepared query by ID or name (``GET /v1/query/:id_or_name/execute``).
 
         Returns ``{'Service', 'Nodes': [{'Node', 'Service', 'Checks'}, ...],
@@ -146,11 +152,12 @@ class Query(Endpoint):
         extra, headers = cache_options(cached, max_age, stale_if_error)
         params = {'near': near, 'limit': limit, 'connect': 'true' if connect else None} | extra
         url = self._url(query, 'execute')
-        return self._get_object(
-            url, params, dc=datacenter, consistency=consistency, headers=headers
+        return cast(
+            'PreparedQueryExecuteResponse',
+            self._get_object(url, params, dc=datacenter, consistency=consistency, headers=headers),
         )
 
-    def explain(self, query: str, *, datacenter: str | None = None) -> JSONObject:
+    def explain(self, query: str, *, datacenter: str | None = None) -> PreparedQueryDefinition:
         """Return the query that running ``query`` would use, templates rendered.
 
         ``GET /v1/query/:id_or_name/explain``: the definition of the query
@@ -158,7 +165,10 @@ class Query(Endpoint):
 
         :raises consulate.exceptions.NotFound: no query matches that ID or name
         """
-        return shapes.object_field(self._get(self._url(query, 'explain'), dc=datacenter), 'Query')
+        return cast(
+            'PreparedQueryDefinition',
+            shapes.object_field(self._get(self._url(query, 'explain'), dc=datacenter), 'Query'),
+        )
 
 
 def query_definition(

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -256,7 +257,7 @@ class _State:
     live: set[str] = field(default_factory=set)
 
 
-def _decode(prefix: str, entries: list[dict[str, Any]], index: int | None) -> _State:
+def _decode(prefix: str, entries: Sequence[Mapping[str, Any]], index: int | None) -> _State:
     """The state of the semaphore from the entries under ``prefix/``.
 
     :raises consulate.exceptions.LockConflict: ``.lock`` is not a semaphore's key

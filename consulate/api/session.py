@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import builtins
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject, duration
+from consulate.api.base import Endpoint, duration
+
+if TYPE_CHECKING:
+    from consulate.types import SessionEntry
 
 __all__ = ['Session']
 
@@ -72,7 +76,7 @@ class Session(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> SessionEntry:
         """Return the session's details (``GET /v1/session/info/:id``).
 
         :raises consulate.exceptions.NotFound: there is no such session
@@ -84,7 +88,7 @@ class Session(Endpoint):
             raise exceptions.NotFound(
                 404, 'GET', f'/v1/session/info/{session_id}', 'no such session'
             )
-        return dict(sessions[0])
+        return cast('SessionEntry', dict(sessions[0]))
 
     def list(
         self,
@@ -92,7 +96,7 @@ class Session(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[SessionEntry]:
         """Return every active session of the datacenter (``GET /v1/session/list``)."""
         return self._get_list(self._url('list'), index=index, wait=wait, consistency=consistency)
 
@@ -103,13 +107,13 @@ class Session(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> builtins.list[SessionEntry]:
         """Return the active sessions of one node (``GET /v1/session/node/:node``)."""
         return self._get_list(
             self._url('node', node), index=index, wait=wait, consistency=consistency
         )
 
-    def renew(self, session_id: str) -> JSONObject:
+    def renew(self, session_id: str) -> SessionEntry:
         """Renew a session with a TTL and return it (``PUT /v1/session/renew/:id``).
 
         The returned ``TTL`` may be longer than asked for when the servers are busy.
@@ -120,4 +124,4 @@ class Session(Endpoint):
         renewed = shapes.json_list(response)
         if len(renewed) != 1 or 'ID' not in renewed[0]:
             raise shapes.invalid(response, 'a list of the one session renewed')
-        return dict(renewed[0])
+        return cast('SessionEntry', dict(renewed[0]))

@@ -93,7 +93,7 @@ def backup(consul: Consul, args: argparse.Namespace) -> int:
     prefix = _prefix(args.prefix)
     entries: list[formats.Entry] = []
     origin: dict[str, str] = {}
-    for key, flags, value in consul.kv.records(prefix or None, raw=True):
+    for key, flags, value in formats.read_entries(consul, prefix or None):
         relative = formats.relative_key(key, prefix)
         if relative is None:
             continue
@@ -144,7 +144,7 @@ def restore(consul: Consul, args: argparse.Namespace) -> int:
 def export(consul: Consul, args: argparse.Namespace) -> int:
     """``kv export``: the keys that start with PREFIX, as ``consul kv export`` prints them."""
     prefix = args.prefix[1:] if args.prefix.startswith('/') else args.prefix
-    records = consul.kv.records(prefix or None, raw=True)
+    records = formats.read_entries(consul, prefix or None)
     write_stdout(formats.dump_export(records))
     if not records:
         hints.acl_filter_hint(consul, args)

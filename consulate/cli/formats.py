@@ -17,9 +17,12 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.cli.output import CliError
+
+if TYPE_CHECKING:
+    from consulate.client import Consul
 
 __all__ = [
     'Entry',
@@ -27,6 +30,7 @@ __all__ = [
     'dump_export',
     'join_key',
     'load_rows',
+    'read_entries',
     'relative_key',
     'under_prefix',
 ]
@@ -35,6 +39,11 @@ __all__ = [
 Entry = tuple[str, int, bytes]
 
 _MAX_FLAGS = 2**64
+
+
+def read_entries(consul: Consul, prefix: str | None) -> list[Entry]:
+    """Every key under ``prefix`` (all of them for None) with its flags and exact stored bytes."""
+    return cast('list[Entry]', consul.kv.records(prefix, raw=True))
 
 
 # -- prefixes ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from consulate import exceptions
 from consulate.api.lock import HeldLock
@@ -201,7 +201,7 @@ def _command(words: list[str]) -> list[str]:
 
 def _ran_recently(consul: Consul, key: str, interval: float) -> bool:
     """Whether the time stored in ``key`` is less than ``interval`` seconds ago."""
-    stored: bytes | None = consul.kv.get(key, raw=True)
+    stored = cast('bytes | None', consul.kv.get(key, raw=True))
     if not stored:
         return False
     try:

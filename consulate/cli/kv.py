@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import Any, cast
 
 from consulate import exceptions
-from consulate.cli import hints, numbers
+from consulate.cli import formats, hints, numbers
 from consulate.cli.output import EXIT_USAGE, CliError, write_stdout
 from consulate.client import Consul
 
@@ -99,7 +99,7 @@ def add_parsers(actions: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def list_keys(consul: Consul, args: argparse.Namespace) -> int:
     """``kv ls``: the keys under a prefix (``GET /v1/kv/:prefix?recurse``)."""
-    records = sorted(consul.kv.records(args.prefix or None, raw=True), key=lambda r: r[0])
+    records = sorted(formats.read_entries(consul, args.prefix or None), key=lambda r: r[0])
     lines = [f'{len(value):>14} {key}' if args.long else key for key, _flags, value in records]
     write_stdout(''.join(f'{line}\n' for line in lines).encode('utf-8'))
     if not records:
@@ -110,7 +110,7 @@ def list_keys(consul: Consul, args: argparse.Namespace) -> int:
 def get_value(consul: Consul, args: argparse.Namespace) -> int:
     """``kv get``: one value, or with ``-r`` every key and value under a prefix."""
     if args.recurse:
-        records = consul.kv.records(args.key, raw=True)
+        records = formats.read_entries(consul, args.key)
         if not records:
             hints.acl_filter_hint(consul, args)
             raise CliError(f'no key starts with {args.key!r}')
@@ -120,7 +120,7 @@ def get_value(consul: Consul, args: argparse.Namespace) -> int:
         ]
         write_stdout(b''.join(lines))
         return 0
-    value: bytes | None = consul.kv.get(args.key, raw=True)
+    value = cast('bytes | None', consul.kv.get(args.key, raw=True))
     if value is None:
         raise CliError(f'no key {args.key!r}')
     if sys.stdout.isatty() and not value.endswith(b'\n'):

@@ -34,10 +34,14 @@ import pytest
 
 import consulate
 import consulate.api
+import consulate.types
 from consulate import exceptions
 from consulate.adapters.transport import RawResponse, WireRequest
 from consulate.api import txn
 from consulate.api.base import Endpoint
+
+#: The shapes of consulate.types, which the endpoints import only for type checkers.
+SHAPE_NAMES = {name: getattr(consulate.types, name) for name in consulate.types.__all__}
 
 #: The client's token and a legacy ACL's ID (itself a token): never in any message.
 TOKEN = 'c0ffee00-aaaa-4bbb-8ccc-5ec2e7000001'
@@ -344,6 +348,8 @@ def conforms(value: Any, annotation: Any) -> bool:
     arguments_ = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
         return any(conforms(value, option) for option in arguments_)
+    if typing.is_typeddict(annotation):  # a shape of consulate.types: the dict as Consul sent it
+        return isinstance(value, dict)
     if origin is None:
         if annotation is float:
             return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -402,7 +408,7 @@ def test_a_wrong_shaped_answer_is_refused_or_a_documented_value(
     endpoint = build(cls, double)
     method = getattr(endpoint, name)
     args, kwargs = arguments(getattr(cls, name), options)
-    hints = typing.get_type_hints(getattr(cls, name))
+    hints = typing.get_type_hints(getattr(cls, name), localns=SHAPE_NAMES)
     qualified = f'{cls.__name__}.{name}'
     try:
         value = method(*args, **kwargs)

@@ -20,12 +20,16 @@ under-privileged token raises :class:`~consulate.exceptions.Forbidden`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from consulate.api.acl.auth import AuthMethods, BindingRules
 from consulate.api.acl.legacy import ACL_TYPES, LegacyACL
 from consulate.api.acl.policies import Policies, Roles
 from consulate.api.acl.templated import TemplatedPolicies
 from consulate.api.acl.tokens import Tokens
-from consulate.api.base import JSONObject
+
+if TYPE_CHECKING:
+    from consulate.types import ACLReplicationStatus
 
 __all__ = ['ACL', 'ACL_TYPES']
 
@@ -43,11 +47,11 @@ class ACL(LegacyACL, Tokens, Policies, Roles, AuthMethods, BindingRules, Templat
 
     PREFIX = 'acl'
 
-    def replication(self) -> JSONObject:
+    def replication(self) -> ACLReplicationStatus:
         """Return the ACL replication status of the datacenter (``GET /v1/acl/replication``).
 
         ``Enabled`` is false in the primary datacenter; in others the dict
         tells how far replication has got (``ReplicatedIndex``,
         ``LastSuccess``, ``LastError``).
         """
-        return self._get_object(self._url('replication'))
+        return cast('ACLReplicationStatus', self._get_object(self._url('replication')))

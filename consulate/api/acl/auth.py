@@ -9,11 +9,14 @@ which roles or service identities that token gets.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.acl._common import body
-from consulate.api.base import Endpoint, JSONList, JSONObject, duration
+from consulate.api.base import Endpoint, duration
+
+if TYPE_CHECKING:
+    from consulate.types import ACLAuthMethod, ACLAuthMethodListEntry, ACLBindingRule
 
 __all__ = ['AuthMethods', 'BindingRules']
 
@@ -33,7 +36,7 @@ class AuthMethods(Endpoint):
         display_name: str | None = None,
         max_token_ttl: str | float | None = None,
         token_locality: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLAuthMethod:
         """Create an auth method and return it (``PUT /v1/acl/auth-method``).
 
         :param method_type: ``'kubernetes'`` or ``'jwt'`` (Consul 1.8), ``'oidc'`` (Enterprise)
@@ -46,7 +49,10 @@ class AuthMethods(Endpoint):
         data = _method_body(
             name, method_type, config, description, display_name, max_token_ttl, token_locality
         )
-        return shapes.json_object(self._put(self._url('auth-method'), data=data), 'Name', 'Type')
+        return cast(
+            'ACLAuthMethod',
+            shapes.json_object(self._put(self._url('auth-method'), data=data), 'Name', 'Type'),
+        )
 
     def read_auth_method(
         self,
@@ -55,13 +61,15 @@ class AuthMethods(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLAuthMethod:
         """Return the auth method with this name (``GET /v1/acl/auth-method/:name``); a blocking read.
 
         :raises consulate.exceptions.NotFound: there is no such auth method
         """
         url = self._url('auth-method', name)
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ACLAuthMethod', self._get_object(url, index=index, wait=wait, consistency=consistency)
+        )
 
     def update_auth_method(
         self,
@@ -73,7 +81,7 @@ class AuthMethods(Endpoint):
         display_name: str | None = None,
         max_token_ttl: str | float | None = None,
         token_locality: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLAuthMethod:
         """Replace an auth method's settings and return it (``PUT /v1/acl/auth-method/:name``).
 
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
@@ -82,7 +90,7 @@ class AuthMethods(Endpoint):
             name, method_type, config, description, display_name, max_token_ttl, token_locality
         )
         response = self._put(self._url('auth-method', name), data=data)
-        return shapes.json_object(response, 'Name', 'Type')
+        return cast('ACLAuthMethod', shapes.json_object(response, 'Name', 'Type'))
 
     def delete_auth_method(self, name: str) -> bool:
         """Delete an auth method, its binding rules and its tokens (``DELETE /v1/acl/auth-method/:name``).
@@ -97,7 +105,7 @@ class AuthMethods(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ACLAuthMethodListEntry]:
         """Return every auth method (without config), always a list (``GET /v1/acl/auth-methods``); a blocking read."""
         url = self._url('auth-methods')
         return self._get_list(url, index=index, wait=wait, consistency=consistency)
@@ -116,7 +124,7 @@ class BindingRules(Endpoint):
         *,
         selector: str | None = None,
         description: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLBindingRule:
         """Create a binding rule and return it, with its ``ID`` (``PUT /v1/acl/binding-rule``).
 
         :param bind_type: ``'service'`` (a service identity) or ``'role'`` (an existing role)
@@ -127,8 +135,9 @@ class BindingRules(Endpoint):
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
         data = _rule_body(auth_method, bind_type, bind_name, selector, description)
-        return shapes.json_object(
-            self._put(self._url('binding-rule'), data=data), 'ID', 'AuthMethod'
+        return cast(
+            'ACLBindingRule',
+            shapes.json_object(self._put(self._url('binding-rule'), data=data), 'ID', 'AuthMethod'),
         )
 
     def read_binding_rule(
@@ -138,13 +147,15 @@ class BindingRules(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLBindingRule:
         """Return the binding rule with this ID (``GET /v1/acl/binding-rule/:id``); a blocking read.
 
         :raises consulate.exceptions.NotFound: there is no such rule
         """
         url = self._url('binding-rule', rule_id)
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ACLBindingRule', self._get_object(url, index=index, wait=wait, consistency=consistency)
+        )
 
     def update_binding_rule(
         self,
@@ -155,14 +166,17 @@ class BindingRules(Endpoint):
         *,
         selector: str | None = None,
         description: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLBindingRule:
         """Replace a binding rule and return it (``PUT /v1/acl/binding-rule/:id``).
 
         :raises consulate.exceptions.Forbidden: the client's token may not write ACLs
         """
         data = _rule_body(auth_method, bind_type, bind_name, selector, description)
         url = self._url('binding-rule', rule_id)
-        return shapes.json_object(self._put(url, data=data | {'ID': rule_id}), 'ID', 'AuthMethod')
+        return cast(
+            'ACLBindingRule',
+            shapes.json_object(self._put(url, data=data | {'ID': rule_id}), 'ID', 'AuthMethod'),
+        )
 
     def delete_binding_rule(self, rule_id: str) -> bool:
         """Delete a binding rule (``DELETE /v1/acl/binding-rule/:id``); an unknown one is not an error."""
@@ -175,7 +189,7 @@ class BindingRules(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ACLBindingRule]:
         """Return every binding rule, always a list (``GET /v1/acl/binding-rules``); a blocking read.
 
         :param auth_method: only the rules of this auth method

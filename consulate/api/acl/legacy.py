@@ -10,15 +10,16 @@ and are **removed in Consul 1.11**: there these methods raise
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.acl._common import body
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import ACLEntry
 
 __all__ = ['ACL_TYPES', 'LegacyACL']
 
@@ -62,7 +63,7 @@ class LegacyACL(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLEntry:
         """Return the legacy token ``acl_id`` (``GET /v1/acl/info/:id``).
 
         The dict has ``ID``, ``Name``, ``Type``, ``Rules``, ``CreateIndex``
@@ -76,7 +77,7 @@ class LegacyACL(Endpoint):
         found = shapes.json_list(response)
         if not found:
             raise exceptions.NotFound(404, 'GET', '/v1/acl/info/<redacted>', 'no such ACL')
-        return dict(found[0])
+        return cast('ACLEntry', dict(found[0]))
 
     def list(
         self,
@@ -84,7 +85,7 @@ class LegacyACL(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ACLEntry]:
         """Return every token as legacy records, always a list (``GET /v1/acl/list``).
 
         This is a blocking read.

@@ -7,12 +7,15 @@ service identities that tokens link to.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.acl._common import Link, body, links, service_identities
 from consulate.api.acl._common import templated_policies as templated_policies_body
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import ACLPolicy, ACLPolicyListEntry, ACLRole
 
 __all__ = ['Policies', 'Roles']
 
@@ -29,7 +32,7 @@ class Policies(Endpoint):
         *,
         description: str | None = None,
         datacenters: Iterable[str] | None = None,
-    ) -> JSONObject:
+    ) -> ACLPolicy:
         """Create a policy and return it, with its ``ID`` (``PUT /v1/acl/policy``).
 
         :param rules: the HCL (or JSON) rules, for example
@@ -40,7 +43,9 @@ class Policies(Endpoint):
         :raises consulate.exceptions.ServerError: a policy with this name exists
         """
         data = _policy_body(name, rules, description, datacenters)
-        return shapes.json_object(self._put(self._url('policy'), data=data), 'ID', 'Name')
+        return cast(
+            'ACLPolicy', shapes.json_object(self._put(self._url('policy'), data=data), 'ID', 'Name')
+        )
 
     def read_policy(
         self,
@@ -49,14 +54,16 @@ class Policies(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLPolicy:
         """Return the policy with this ID (``GET /v1/acl/policy/:id``); a blocking read.
 
         :raises consulate.exceptions.Forbidden: there is no such policy (Consul
             answers 403 ``ACL not found``), or the client's token may not read ACLs
         """
         url = self._url('policy', policy_id)
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ACLPolicy', self._get_object(url, index=index, wait=wait, consistency=consistency)
+        )
 
     def read_policy_by_name(
         self,
@@ -65,14 +72,16 @@ class Policies(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLPolicy:
         """Return the policy with this name (``GET /v1/acl/policy/name/:name``); a blocking read.
 
         :raises consulate.exceptions.Forbidden: there is no such policy (403
             ``ACL not found``), or the client's token may not read ACLs
         """
         url = self._url('policy', 'name', name)
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ACLPolicy', self._get_object(url, index=index, wait=wait, consistency=consistency)
+        )
 
     def update_policy(
         self,
@@ -82,7 +91,7 @@ class Policies(Endpoint):
         *,
         description: str | None = None,
         datacenters: Iterable[str] | None = None,
-    ) -> JSONObject:
+    ) -> ACLPolicy:
         """Replace a policy's name, rules, description and datacenters (``PUT /v1/acl/policy/:id``).
 
         :returns: the updated policy
@@ -90,7 +99,7 @@ class Policies(Endpoint):
         """
         data = _policy_body(name, rules, description, datacenters) | {'ID': policy_id}
         response = self._put(self._url('policy', policy_id), data=data)
-        return shapes.json_object(response, 'ID', 'Name')
+        return cast('ACLPolicy', shapes.json_object(response, 'ID', 'Name'))
 
     def delete_policy(self, policy_id: str) -> bool:
         """Delete a policy (``DELETE /v1/acl/policy/:id``); an unknown one is not an error.
@@ -105,7 +114,7 @@ class Policies(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ACLPolicyListEntry]:
         """Return every policy (without rules), always a list (``GET /v1/acl/policies``); a blocking read."""
         url = self._url('policies')
         return self._get_list(url, index=index, wait=wait, consistency=consistency)
@@ -125,7 +134,7 @@ class Roles(Endpoint):
         service_identities: Iterable[Link] | None = None,
         node_identities: Iterable[Mapping[str, Any]] | None = None,
         templated_policies: Iterable[Link] | None = None,
-    ) -> JSONObject:
+    ) -> ACLRole:
         """Create a role and return it, with its ``ID`` (``PUT /v1/acl/role``).
 
         :param policies: policy names, or dicts such as ``{'ID': policy_id}``
@@ -138,7 +147,9 @@ class Roles(Endpoint):
         """
         data = _role_body(name, description, policies, service_identities, node_identities)
         data |= body(TemplatedPolicies=templated_policies_body(templated_policies))
-        return shapes.json_object(self._put(self._url('role'), data=data), 'ID', 'Name')
+        return cast(
+            'ACLRole', shapes.json_object(self._put(self._url('role'), data=data), 'ID', 'Name')
+        )
 
     def read_role(
         self,
@@ -147,13 +158,15 @@ class Roles(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLRole:
         """Return the role with this ID (``GET /v1/acl/role/:id``); a blocking read.
 
         :raises consulate.exceptions.NotFound: there is no such role
         """
         url = self._url('role', role_id)
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ACLRole', self._get_object(url, index=index, wait=wait, consistency=consistency)
+        )
 
     def read_role_by_name(
         self,
@@ -162,13 +175,15 @@ class Roles(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLRole:
         """Return the role with this name (``GET /v1/acl/role/name/:name``); a blocking read.
 
         :raises consulate.exceptions.NotFound: there is no such role
         """
         url = self._url('role', 'name', name)
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ACLRole', self._get_object(url, index=index, wait=wait, consistency=consistency)
+        )
 
     def update_role(
         self,
@@ -180,7 +195,7 @@ class Roles(Endpoint):
         service_identities: Iterable[Link] | None = None,
         node_identities: Iterable[Mapping[str, Any]] | None = None,
         templated_policies: Iterable[Link] | None = None,
-    ) -> JSONObject:
+    ) -> ACLRole:
         """Replace a role's name, description and links, and return it (``PUT /v1/acl/role/:id``).
 
         Links left out are removed from the role.
@@ -191,7 +206,7 @@ class Roles(Endpoint):
         data = _role_body(name, description, policies, service_identities, node_identities)
         data |= body(TemplatedPolicies=templated_policies_body(templated_policies))
         response = self._put(self._url('role', role_id), data=data | {'ID': role_id})
-        return shapes.json_object(response, 'ID', 'Name')
+        return cast('ACLRole', shapes.json_object(response, 'ID', 'Name'))
 
     def delete_role(self, role_id: str) -> bool:
         """Delete a role (``DELETE /v1/acl/role/:id``); an unknown one is not an error.
@@ -207,7 +222,7 @@ class Roles(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ACLRole]:
         """Return every role, always a list (``GET /v1/acl/roles``); a blocking read.
 
         :param policy: only the roles linked to this policy ID

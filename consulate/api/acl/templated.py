@@ -12,10 +12,13 @@ On an agent older than Consul 1.17 every method raises
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import ACLPolicy, ACLTemplatedPolicyResponse
 
 __all__ = ['TemplatedPolicies']
 
@@ -28,7 +31,7 @@ class TemplatedPolicies(Endpoint):
 
     PREFIX = 'acl'
 
-    def list_templated_policies(self) -> JSONList:
+    def list_templated_policies(self) -> list[ACLTemplatedPolicyResponse]:
         """Return every templated policy, sorted by name, always a list (``GET /v1/acl/templated-policies``).
 
         Consul answers with an object keyed by name; this returns its records,
@@ -39,9 +42,12 @@ class TemplatedPolicies(Endpoint):
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.17
         """
         url = self._url('templated-policies')
-        return shapes.keyed_objects(self._request_since(SINCE, 'GET', url))
+        return cast(
+            'list[ACLTemplatedPolicyResponse]',
+            shapes.keyed_objects(self._request_since(SINCE, 'GET', url)),
+        )
 
-    def read_templated_policy(self, name: str) -> JSONObject:
+    def read_templated_policy(self, name: str) -> ACLTemplatedPolicyResponse:
         """Return one templated policy by name (``GET /v1/acl/templated-policy/name/:name``).
 
         :param name: such as ``'builtin/service'`` (its ``/`` is sent as a path separator)
@@ -50,11 +56,13 @@ class TemplatedPolicies(Endpoint):
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.17
         """
         url = self._url('templated-policy', 'name', *name.split('/'))
-        return shapes.json_object(self._request_since(SINCE, 'GET', url))
+        return cast(
+            'ACLTemplatedPolicyResponse', shapes.json_object(self._request_since(SINCE, 'GET', url))
+        )
 
     def preview_templated_policy(
         self, name: str, variables: Mapping[str, Any] | None = None
-    ) -> JSONObject:
+    ) -> ACLPolicy:
         """Return the policy a templated policy renders (``POST /v1/acl/templated-policy/preview/:name``).
 
         Nothing is stored: the answer is the policy a token linked to the
@@ -69,4 +77,6 @@ class TemplatedPolicies(Endpoint):
         """
         url = self._url('templated-policy', 'preview', *name.split('/'))
         data = dict(variables) if variables is not None else {}
-        return shapes.json_object(self._request_since(SINCE, 'POST', url, data=data))
+        return cast(
+            'ACLPolicy', shapes.json_object(self._request_since(SINCE, 'POST', url, data=data))
+        )

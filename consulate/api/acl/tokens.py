@@ -8,12 +8,15 @@ policies, roles, service identities and node identities linked to it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
 from consulate.api.acl._common import Link, body, links, service_identities, with_token
 from consulate.api.acl._common import templated_policies as templated_policies_body
-from consulate.api.base import Endpoint, JSONList, JSONObject, duration
+from consulate.api.base import Endpoint, duration
+
+if TYPE_CHECKING:
+    from consulate.types import ACLToken, ACLTokenListEntry
 
 __all__ = ['Tokens']
 
@@ -23,7 +26,7 @@ class Tokens(Endpoint):
 
     PREFIX = 'acl'
 
-    def bootstrap(self, *, secret_id: str | None = None) -> JSONObject:
+    def bootstrap(self, *, secret_id: str | None = None) -> ACLToken:
         """Bootstrap the ACL system and return the first management token (``PUT /v1/acl/bootstrap``).
 
         It works once per cluster (until an ACL reset); afterwards Consul
@@ -37,7 +40,7 @@ class Tokens(Endpoint):
         """
         data = body(BootstrapSecret=secret_id) or None
         response = self._put(self._url('bootstrap'), data=data)
-        return shapes.json_object(response, 'AccessorID', 'SecretID')
+        return cast('ACLToken', shapes.json_object(response, 'AccessorID', 'SecretID'))
 
     def create_token(
         self,
@@ -53,7 +56,7 @@ class Tokens(Endpoint):
         expiration_time: str | None = None,
         accessor_id: str | None = None,
         secret_id: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLToken:
         """Create a token and return it, with its ``AccessorID`` and ``SecretID`` (``PUT /v1/acl/token``).
 
         :param policies: policy names, or dicts such as ``{'ID': policy_id}``
@@ -86,8 +89,9 @@ class Tokens(Endpoint):
             ExpirationTTL=duration(expiration_ttl),
             ExpirationTime=expiration_time,
         )
-        return shapes.json_object(
-            self._put(self._url('token'), data=data), 'AccessorID', 'SecretID'
+        return cast(
+            'ACLToken',
+            shapes.json_object(self._put(self._url('token'), data=data), 'AccessorID', 'SecretID'),
         )
 
     def read_token(
@@ -98,7 +102,7 @@ class Tokens(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLToken:
         """Return the token with this AccessorID (``GET /v1/acl/token/:accessor_id``); a blocking read.
 
         :param expanded: also return what its links resolve to (``?expanded``,
@@ -110,7 +114,10 @@ class Tokens(Endpoint):
         """
         url = self._url('token', accessor_id)
         params = {'expanded': expanded}
-        return self._get_object(url, params, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ACLToken',
+            self._get_object(url, params, index=index, wait=wait, consistency=consistency),
+        )
 
     def read_self_token(
         self,
@@ -118,13 +125,15 @@ class Tokens(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> ACLToken:
         """Return the token the client sends (``GET /v1/acl/token/self``); a blocking read.
 
         :raises consulate.exceptions.Forbidden: the client has no token or an unknown one
         """
         url = self._url('token', 'self')
-        return self._get_object(url, index=index, wait=wait, consistency=consistency)
+        return cast(
+            'ACLToken', self._get_object(url, index=index, wait=wait, consistency=consistency)
+        )
 
     def update_token(
         self,
@@ -138,7 +147,7 @@ class Tokens(Endpoint):
         local: bool = False,
         secret_id: str | None = None,
         templated_policies: Iterable[Link] | None = None,
-    ) -> JSONObject:
+    ) -> ACLToken:
         """Replace a token's description and links, and return it (``PUT /v1/acl/token/:accessor_id``).
 
         This is a replacement, not a patch: links left out are removed from
@@ -160,9 +169,9 @@ class Tokens(Endpoint):
             SecretID=secret_id,
         )
         response = self._put(self._url('token', accessor_id), data=data)
-        return shapes.json_object(response, 'AccessorID', 'SecretID')
+        return cast('ACLToken', shapes.json_object(response, 'AccessorID', 'SecretID'))
 
-    def clone_token(self, accessor_id: str, description: str | None = None) -> JSONObject:
+    def clone_token(self, accessor_id: str, description: str | None = None) -> ACLToken:
         """Copy a token's links into a new token and return it (``PUT /v1/acl/token/:accessor_id/clone``).
 
         :raises consulate.exceptions.Forbidden: the client's token may not write
@@ -170,7 +179,7 @@ class Tokens(Endpoint):
         """
         url = self._url('token', accessor_id, 'clone')
         response = self._put(url, data=body(Description=description))
-        return shapes.json_object(response, 'AccessorID', 'SecretID')
+        return cast('ACLToken', shapes.json_object(response, 'AccessorID', 'SecretID'))
 
     def delete_token(self, accessor_id: str) -> bool:
         """Delete a token (``DELETE /v1/acl/token/:accessor_id``); an unknown one is not an error.
@@ -189,7 +198,7 @@ class Tokens(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[ACLTokenListEntry]:
         """Return every token (without secrets), always a list (``GET /v1/acl/tokens``); a blocking read.
 
         :param policy: only the tokens linked to this policy ID
@@ -210,7 +219,7 @@ class Tokens(Endpoint):
 
     def login(
         self, auth_method: str, bearer_token: str, meta: Mapping[str, str] | None = None
-    ) -> JSONObject:
+    ) -> ACLToken:
         """Trade an auth method's credential for a new token, and return it (``POST /v1/acl/login``).
 
         Use the returned ``SecretID`` as the token of a new client, and
@@ -224,8 +233,9 @@ class Tokens(Endpoint):
             credential the auth method refuses
         """
         data = body(AuthMethod=auth_method, BearerToken=bearer_token, Meta=meta)
-        return shapes.json_object(
-            self._post(self._url('login'), data=data), 'AccessorID', 'SecretID'
+        return cast(
+            'ACLToken',
+            shapes.json_object(self._post(self._url('login'), data=data), 'AccessorID', 'SecretID'),
         )
 
     def logout(self, token: str | None = None) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Generator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 from consulate import exceptions
@@ -27,8 +27,21 @@ from consulate.api import shapes
 from consulate.api.agent.check import CHECK_STATUSES, Check, check_definition
 from consulate.api.agent.connect import AgentConnect
 from consulate.api.agent.service import Service
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint, JSONObject
 from consulate.api.keyed import KeyedList
+
+if TYPE_CHECKING:
+    from consulate.types import (
+        AgentCheck,
+        AgentChecks,
+        AgentHost,
+        AgentMember,
+        AgentSelf,
+        AgentService,
+        AgentServices,
+        AgentVersion,
+        MetricsInfo,
+    )
 
 __all__ = ['CHECK_STATUSES', 'TOKEN_TYPES', 'Agent', 'check_definition']
 
@@ -91,7 +104,7 @@ class Agent(Endpoint):
     #: Its Connect endpoints (:class:`~consulate.api.agent.connect.AgentConnect`).
     connect: AgentConnect
 
-    def checks(self, *, filter: str | None = None) -> KeyedList:
+    def checks(self, *, filter: str | None = None) -> KeyedList[AgentCheck]:
         """Return the agent's checks as consulate 0.6.0 did: ``[{check_id: record}]`` (``GET /v1/agent/checks``).
 
         A list holding Consul's object keyed by check ID (``[{}]`` when there
@@ -102,9 +115,9 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Status == "critical"'``
         """
-        return KeyedList.of(self._keyed(self._url('checks'), filter))
+        return KeyedList.of(cast('AgentChecks', self._keyed(self._url('checks'), filter)))
 
-    def check_records(self, *, filter: str | None = None) -> JSONList:
+    def check_records(self, *, filter: str | None = None) -> list[AgentCheck]:
         """Return the agent's check records, sorted by ID (``GET /v1/agent/checks``).
 
         Each carries its ``CheckID`` (and ``Node``, ``Name``, ``Status``,
@@ -114,9 +127,10 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Status == "critical"'``
         """
-        return shapes.keyed_objects(self._get(self._url('checks'), {'filter': filter}))
+        records = shapes.keyed_objects(self._get(self._url('checks'), {'filter': filter}))
+        return cast('list[AgentCheck]', records)
 
-    def services(self, *, filter: str | None = None) -> KeyedList:
+    def services(self, *, filter: str | None = None) -> KeyedList[AgentService]:
         """Return the agent's services as consulate 0.6.0 did: ``[{service_id: record}]`` (``GET /v1/agent/services``).
 
         A list holding Consul's object keyed by service ID (``[{}]`` when
@@ -128,9 +142,9 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Service == "web"'``
         """
-        return KeyedList.of(self._keyed(self._url('services'), filter))
+        return KeyedList.of(cast('AgentServices', self._keyed(self._url('services'), filter)))
 
-    def service_records(self, *, filter: str | None = None) -> JSONList:
+    def service_records(self, *, filter: str | None = None) -> list[AgentService]:
         """Return the agent's service records, sorted by ID (``GET /v1/agent/services``).
 
         Each carries its ``ID`` (and ``Service``, ``Tags``, ``Meta``,
@@ -138,7 +152,8 @@ class Agent(Endpoint):
 
         :param filter: a filter expression, such as ``'Service == "web"'``
         """
-        return shapes.keyed_objects(self._get(self._url('services'), {'filter': filter}))
+        records = shapes.keyed_objects(self._get(self._url('services'), {'filter': filter}))
+        return cast('list[AgentService]', records)
 
     def _keyed(self, url: str, filter: str | None) -> JSONObject:
         """Consul's object of objects at ``url``, checked (``{}`` for null)."""
@@ -147,7 +162,7 @@ class Agent(Endpoint):
         found: JSONObject = response.json() or {}
         return found
 
-    def members(self, *, wan: bool = False, segment: str | None = None) -> JSONList:
+    def members(self, *, wan: bool = False, segment: str | None = None) -> list[AgentMember]:
         """Return the members of the gossip pool this agent sees, as a list (``GET /v1/agent/members``).
 
         Gossip is eventually consistent; ``consul.catalog.nodes()`` is the
@@ -159,18 +174,18 @@ class Agent(Endpoint):
         params = {'wan': '1' if wan else None, 'segment': segment}
         return self._get_list(self._url('members'), params)
 
-    def self(self) -> JSONObject:
+    def self(self) -> AgentSelf:
         """Return the agent's configuration and member record (``GET /v1/agent/self``)."""
-        return self._get_object(self._url('self'))
+        return cast('AgentSelf', self._get_object(self._url('self')))
 
-    def host(self) -> JSONObject:
+    def host(self) -> AgentHost:
         """Return the host's CPU, memory, disk and OS facts (``GET /v1/agent/host``).
 
         :raises consulate.exceptions.Forbidden: the token lacks ``operator:read``
         """
-        return self._get_object(self._url('host'))
+        return cast('AgentHost', self._get_object(self._url('host')))
 
-    def version(self) -> JSONObject:
+    def version(self) -> AgentVersion:
         """Return the agent's build: ``HumanVersion``, ``SHA``, ``BuildDate``, ``FIPS`` (``GET /v1/agent/version``).
 
         Consul 1.16+; on any version, ``self()['Config']['Version']`` is the
@@ -178,13 +193,16 @@ class Agent(Endpoint):
 
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is older than Consul 1.16
         """
-        return shapes.json_object(self._request_since(VERSION_SINCE, 'GET', self._url('version')))
+        return cast(
+            'AgentVersion',
+            shapes.json_object(self._request_since(VERSION_SINCE, 'GET', self._url('version'))),
+        )
 
-    def metrics(self) -> JSONObject:
+    def metrics(self) -> MetricsInfo:
         """Return the agent's latest telemetry: ``Gauges``, ``Counters``, ``Samples`` (``GET /v1/agent/metrics``)."""
-        return self._get_object(self._url('metrics'))
+        return cast('MetricsInfo', self._get_object(self._url('metrics')))
 
-    def metrics_stream(self, *, timeout: float = 30.0) -> Generator[JSONObject, None, None]:
+    def metrics_stream(self, *, timeout: float = 30.0) -> Generator[MetricsInfo, None, None]:
         """Stream the agent's telemetry, one summary each interval (``GET /v1/agent/metrics/stream``).
 
         Consul 1.10+. A generator of dicts shaped as :meth:`metrics` returns
@@ -199,7 +217,7 @@ class Agent(Endpoint):
         url = self._url('metrics', 'stream')
         with contextlib.closing(self._stream(url, None, timeout, METRICS_STREAM_SINCE)) as lines:
             for line in lines:
-                yield _json_line(line, url)
+                yield cast('MetricsInfo', _json_line(line, url))
 
     def monitor(
         self, loglevel: str = 'info', *, log_json: bool = False, timeout: float = 30.0

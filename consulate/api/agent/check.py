@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api.base import Endpoint, duration
+
+if TYPE_CHECKING:
+    from consulate.types import AgentCheckRegistration
 
 __all__ = ['CHECK_STATUSES', 'Check', 'check_definition', 'validate_kinds']
 
@@ -173,7 +176,7 @@ def check_definition(
     service_id: str | None = None,
     status: str | None = None,
     deregister_critical_service_after: str | float | None = None,
-) -> dict[str, Any]:
+) -> AgentCheckRegistration:
     """The JSON definition of a check, as Consul 1.x takes it, validated before anything is sent.
 
     The parameters are those of :meth:`Check.register`. A ``script`` is sent
@@ -205,7 +208,7 @@ def check_definition(
         'Status': None if status is None else _status(status),
         'DeregisterCriticalServiceAfter': duration(deregister_critical_service_after),
     }
-    return _compact(fields)
+    return cast('AgentCheckRegistration', _compact(fields))
 
 
 def validate_kinds(

@@ -8,9 +8,14 @@ which it keeps current with blocking queries of its own.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONObject
+from consulate.api.base import Endpoint
 from consulate.api.caching import cache_options
+
+if TYPE_CHECKING:
+    from consulate.types import AgentAuthorize, CARootList, LeafCert
 
 __all__ = ['AgentConnect']
 
@@ -26,7 +31,7 @@ class AgentConnect(Endpoint):
 
     def authorize(
         self, target: str, client_cert_uri: str, *, client_cert_serial: str | None = None
-    ) -> JSONObject:
+    ) -> AgentAuthorize:
         """Ask whether a client may connect to ``target`` (``POST /v1/agent/connect/authorize``).
 
         The answer follows the intentions (and the ACL default policy):
@@ -44,7 +49,9 @@ class AgentConnect(Endpoint):
         data = {'Target': target, 'ClientCertURI': client_cert_uri}
         if client_cert_serial is not None:
             data['ClientCertSerial'] = client_cert_serial
-        return shapes.json_object(self._post(self._url('authorize'), data=data))
+        return cast(
+            'AgentAuthorize', shapes.json_object(self._post(self._url('authorize'), data=data))
+        )
 
     def ca_roots(
         self,
@@ -55,7 +62,7 @@ class AgentConnect(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONObject:
+    ) -> CARootList:
         """Return the CA roots to trust, from the agent's cache (``GET /v1/agent/connect/ca/roots``).
 
         ``{'ActiveRootID', 'TrustDomain', 'Roots': [{'ID', 'RootCert', 'Active', ...}]}``.
@@ -70,8 +77,11 @@ class AgentConnect(Endpoint):
         """
         url = self._url('ca', 'roots')
         params, headers = cache_options(cached, max_age, stale_if_error)
-        return self._get_object(
-            url, params, index=index, wait=wait, consistency=consistency, headers=headers
+        return cast(
+            'CARootList',
+            self._get_object(
+                url, params, index=index, wait=wait, consistency=consistency, headers=headers
+            ),
         )
 
     def ca_leaf(
@@ -84,7 +94,7 @@ class AgentConnect(Endpoint):
         cached: bool = False,
         max_age: str | float | None = None,
         stale_if_error: str | float | None = None,
-    ) -> JSONObject:
+    ) -> LeafCert:
         """Return a leaf certificate for ``service``, with its key (``GET /v1/agent/connect/ca/leaf/:service``).
 
         ``{'SerialNumber', 'CertPEM', 'PrivateKeyPEM', 'Service', 'ServiceURI',
@@ -100,6 +110,9 @@ class AgentConnect(Endpoint):
         """
         url = self._url('ca', 'leaf', service)
         params, headers = cache_options(cached, max_age, stale_if_error)
-        return self._get_object(
-            url, params, index=index, wait=wait, consistency=consistency, headers=headers
+        return cast(
+            'LeafCert',
+            self._get_object(
+                url, params, index=index, wait=wait, consistency=consistency, headers=headers
+            ),
         )

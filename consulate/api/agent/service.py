@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from consulate import exceptions
 from consulate.api import shapes
 from consulate.api.agent.check import Check, check_definition, validate_kinds
 from consulate.api.agent.registration import Registration
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import AgentCheckRegistration, AgentService, AgentServiceChecksInfo
 
 __all__ = ['HEALTH_STATUSES', 'Service']
 
@@ -37,7 +38,11 @@ class Service(Endpoint):
         address: str | None = None,
         port: int | None = None,
         tags: Iterable[str] | None = None,
-        check: str | Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        check: str
+        | AgentCheckRegistration
+        | Mapping[str, Any]
+        | Iterable[tuple[str, Any]]
+        | None = None,
         interval: str | float | None = None,
         ttl: str | float | None = None,
         httpcheck: str | None = None,
@@ -46,7 +51,7 @@ class Service(Endpoint):
         grpccheck: str | None = None,
         check_timeout: str | float | None = None,
         deregister_critical_service_after: str | float | None = None,
-        checks: Iterable[Mapping[str, Any]] | None = None,
+        checks: Iterable[AgentCheckRegistration | Mapping[str, Any]] | None = None,
         meta: Mapping[str, str] | None = None,
         enable_tag_override: bool | None = None,
     ) -> bool:
@@ -184,7 +189,7 @@ class Service(Endpoint):
 
     def info(
         self, service_id: str, *, hash: str | None = None, wait: str | float | None = None
-    ) -> JSONObject:
+    ) -> AgentService:
         """Return one service of the local agent, as registered (``GET /v1/agent/service/:id``).
 
         A blocking read by content hash rather than by index: the answer's
@@ -197,9 +202,11 @@ class Service(Endpoint):
         :param wait: the longest wait, in seconds or as a Go duration (``'30s'``)
         :raises consulate.exceptions.NotFound: the agent has no such service
         """
-        return self._get_object(self._url(service_id), {'hash': hash}, wait=wait)
+        return cast(
+            'AgentService', self._get_object(self._url(service_id), {'hash': hash}, wait=wait)
+        )
 
-    def health(self, service_id: str) -> tuple[str, JSONObject]:
+    def health(self, service_id: str) -> tuple[str, AgentServiceChecksInfo]:
         """Return the aggregated health of one service of the local agent.
 
         ``GET /v1/agent/health/service/id/:id``: the local agent's view, with
@@ -214,9 +221,11 @@ class Service(Endpoint):
             (Consul's reason: ``ServiceId <id> not found``)
         """
         status, response = self._health('id', service_id)
-        return status, shapes.json_object(response, 'AggregatedStatus')
+        return status, cast(
+            'AgentServiceChecksInfo', shapes.json_object(response, 'AggregatedStatus')
+        )
 
-    def health_by_name(self, name: str) -> tuple[str, JSONList]:
+    def health_by_name(self, name: str) -> tuple[str, list[AgentServiceChecksInfo]]:
         """Return the aggregated health of every local instance of a service.
 
         ``GET /v1/agent/health/service/name/:name``: ``(status, records)``,

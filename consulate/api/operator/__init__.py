@@ -19,14 +19,23 @@ ACLs are on.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
 from consulate.api.operator.areas import Areas
 from consulate.api.operator.autopilot import Autopilot
 from consulate.api.operator.keyring import Keyring
 from consulate.api.operator.raft import Raft
+
+if TYPE_CHECKING:
+    from consulate.types import (
+        FeatureGate,
+        FeatureGateUpdate,
+        LicenseReply,
+        Usage,
+        UtilizationBundle,
+    )
 
 __all__ = ['Areas', 'Autopilot', 'Keyring', 'Operator', 'Raft']
 
@@ -63,7 +72,7 @@ class Operator(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> Usage:
         """Return the counts of services, instances and nodes: Consul 1.15+.
 
         ``GET /v1/operator/usage``: ``{'Usage': {dc: {'Services',
@@ -76,16 +85,19 @@ class Operator(Endpoint):
         params = {'global': all_datacenters}
         kwargs = {'index': index, 'wait': wait, 'consistency': consistency}
         response = self._request_since('Consul 1.15', 'GET', self._url('usage'), params, **kwargs)
-        return shapes.json_object(response)
+        return cast('Usage', shapes.json_object(response))
 
-    def license(self, *, signed: bool = False) -> Any:
+    def license(self, *, signed: bool = False) -> str | LicenseReply:
         """Return the Enterprise license (``GET /v1/operator/license``): Consul Enterprise.
 
         :param signed: return the signed license blob as text instead of its details
         :raises consulate.exceptions.UnsupportedEndpoint: the agent is Consul OSS
         """
         response = self._request_since(_ENTERPRISE, 'GET', self._url('license'), {'signed': signed})
-        return shapes.text(response).strip() if signed else shapes.json_object(response)
+        return cast(
+            'str | LicenseReply',
+            shapes.text(response).strip() if signed else shapes.json_object(response),
+        )
 
     def segments(self) -> list[str]:
         """Return the names of the network segments (``GET /v1/operator/segment``): Enterprise.
@@ -107,7 +119,7 @@ class Operator(Endpoint):
 
     def utilization(
         self, *, message: str | None = None, today_only: bool = False, send_report: bool = False
-    ) -> JSONObject:
+    ) -> UtilizationBundle:
         """Build a license utilization bundle (``GET /v1/operator/utilization``).
 
         Consul Enterprise 1.22+.
@@ -123,7 +135,10 @@ class Operator(Endpoint):
             'send_report': 'true' if send_report else None,
         }
         url = self._url('utilization')
-        return shapes.json_object(self._request_since('Consul Enterprise 1.22', 'GET', url, params))
+        return cast(
+            'UtilizationBundle',
+            shapes.json_object(self._request_since('Consul Enterprise 1.22', 'GET', url, params)),
+        )
 
     def features(
         self,
@@ -131,7 +146,7 @@ class Operator(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONList:
+    ) -> list[FeatureGate]:
         """Return every feature gate and its state (``GET /v1/operator/features``).
 
         Each entry has ``Name``, ``Stage``, ``MinVersion``, ``DefaultEnabled``,
@@ -151,7 +166,7 @@ class Operator(Endpoint):
         index: int | None = None,
         wait: str | float | None = None,
         consistency: str | None = None,
-    ) -> JSONObject:
+    ) -> FeatureGate:
         """Return one feature gate (``GET /v1/operator/feature/:name``).
 
         :raises consulate.exceptions.UnsupportedEndpoint: the agent has no feature gates
@@ -159,17 +174,20 @@ class Operator(Endpoint):
         """
         kwargs: dict[str, Any] = {'index': index, 'wait': wait, 'consistency': consistency}
         url = self._url('feature', name)
-        return shapes.json_object(self._request_since(FEATURES_SINCE, 'GET', url, **kwargs))
+        return cast(
+            'FeatureGate',
+            shapes.json_object(self._request_since(FEATURES_SINCE, 'GET', url, **kwargs)),
+        )
 
-    def set_feature(self, name: str, enabled: bool, *, cas: int | None = None) -> JSONObject:
+    def set_feature(self, name: str, enabled: bool, *, cas: int | None = None) -> FeatureGateUpdate:
         """Turn a feature gate on or off (``PUT /v1/operator/feature/:name``).
 
         :param cas: change it only if its ``PolicyIndex`` is still this
-        :returns: Consul's answer, ``{'Applied': bool, 'Feature': {...}}``
+        :returns: Consul's answer: whether it applied, and the gate now
         :raises consulate.exceptions.UnsupportedEndpoint: the agent has no feature gates
         """
         url = self._url('feature', name)
         params = {'cas': cas if cas else None}
         data = {'Enabled': bool(enabled)}
         response = self._request_since(FEATURES_SINCE, 'PUT', url, params, data)
-        return shapes.json_object(response, 'Applied')
+        return cast('FeatureGateUpdate', shapes.json_object(response, 'Applied'))

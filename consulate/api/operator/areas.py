@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import Area, AreaJoinResponse, SerfMember
 
 __all__ = ['Areas']
 
@@ -40,11 +44,11 @@ class Areas(Endpoint):
         body = _area(peer_datacenter, retry_join, use_tls)
         return shapes.field(self._request_since(SINCE, 'POST', self._url(), data=body), 'ID')
 
-    def list(self) -> JSONList:
+    def list(self) -> list[Area]:
         """Return every network area of the datacenter (``GET /v1/operator/area``)."""
         return shapes.json_list(self._request_since(SINCE, 'GET', self._url()))
 
-    def get(self, area_id: str) -> JSONObject:
+    def get(self, area_id: str) -> Area:
         """Return one network area (``GET /v1/operator/area/:uuid``)."""
         response = self._request_since(SINCE, 'GET', self._url(area_id))
         found = response.json()
@@ -52,7 +56,7 @@ class Areas(Endpoint):
             found = found[0]
         if not isinstance(found, dict):
             raise shapes.invalid(response, 'an area (an object, or a list of one)')
-        return found
+        return cast('Area', found)
 
     def update(
         self,
@@ -70,7 +74,7 @@ class Areas(Endpoint):
         """Delete a network area (``DELETE /v1/operator/area/:uuid``)."""
         shapes.acknowledged(self._request_since(SINCE, 'DELETE', self._url(area_id)))
 
-    def join(self, area_id: str, addresses: Iterable[str]) -> JSONList:
+    def join(self, area_id: str, addresses: Iterable[str]) -> builtins.list[AreaJoinResponse]:
         """Join servers of the peer datacenter to an area (``PUT /v1/operator/area/:uuid/join``).
 
         :returns: one ``{'Address', 'Joined', 'Error'}`` per address
@@ -85,7 +89,7 @@ class Areas(Endpoint):
             )
         return results
 
-    def members(self, area_id: str) -> JSONList:
+    def members(self, area_id: str) -> builtins.list[SerfMember]:
         """Return the servers of an area, with their status and RTT (``GET /v1/operator/area/:uuid/members``)."""
         url = self._url(area_id, 'members')
         return shapes.json_list(self._request_since(SINCE, 'GET', url))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import AutopilotConfiguration, AutopilotState, OperatorHealthReply
 
 __all__ = ['Autopilot']
 
@@ -17,7 +20,7 @@ class Autopilot(Endpoint):
 
     PREFIX = 'operator/autopilot'
 
-    def configuration(self, *, stale: bool = False) -> JSONObject:
+    def configuration(self, *, stale: bool = False) -> AutopilotConfiguration:
         """Return autopilot's configuration (``GET /v1/operator/autopilot/configuration``).
 
         ``CleanupDeadServers``, ``LastContactThreshold``, ``MaxTrailingLogs``,
@@ -27,7 +30,9 @@ class Autopilot(Endpoint):
         :param stale: let any server answer, even without a leader
         """
         url = self._url('configuration')
-        return self._get_object(url, consistency='stale' if stale else None)
+        return cast(
+            'AutopilotConfiguration', self._get_object(url, consistency='stale' if stale else None)
+        )
 
     def set_configuration(self, config: Mapping[str, Any], *, cas: int | None = None) -> bool:
         """Replace autopilot's configuration (``PUT /v1/operator/autopilot/configuration``).
@@ -45,7 +50,7 @@ class Autopilot(Endpoint):
         body = {key: value for key, value in config.items() if key not in _INDEXES}
         return self._put_bool(self._url('configuration'), {'cas': cas}, body)
 
-    def health(self, *, stale: bool = False) -> JSONObject:
+    def health(self, *, stale: bool = False) -> OperatorHealthReply:
         """Return the health of every server as autopilot sees it (``GET /v1/operator/autopilot/health``).
 
         ``{'Healthy', 'FailureTolerance', 'Servers': [{'Name', 'Healthy',
@@ -67,9 +72,9 @@ class Autopilot(Endpoint):
                 raise
             health = shapes.json_object(response)
         health['Servers'] = list(health.get('Servers') or [])
-        return health
+        return cast('OperatorHealthReply', health)
 
-    def state(self, *, stale: bool = False) -> JSONObject:
+    def state(self, *, stale: bool = False) -> AutopilotState:
         """Return autopilot's full view of the servers: Consul 1.10+.
 
         ``GET /v1/operator/autopilot/state``: ``Healthy``, ``FailureTolerance``,
@@ -81,7 +86,7 @@ class Autopilot(Endpoint):
         """
         mode = 'stale' if stale else None
         response = self._request_since('Consul 1.10', 'GET', self._url('state'), consistency=mode)
-        return shapes.json_object(response)
+        return cast('AutopilotState', shapes.json_object(response))
 
 
 #: Read-only fields of a configuration, dropped before it is written back.

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TYPE_CHECKING
 
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONList
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import KeyringResponse
 
 __all__ = ['Keyring']
 
@@ -26,7 +30,9 @@ class Keyring(Endpoint):
     PREFIX = 'operator/keyring'
     ACCEPTS_DC = False
 
-    def list(self, *, relay_factor: int | None = None, local_only: bool = False) -> JSONList:
+    def list(
+        self, *, relay_factor: int | None = None, local_only: bool = False
+    ) -> list[KeyringResponse]:
         """Return the keys of each gossip pool (``GET /v1/operator/keyring``).
 
         One entry per pool: ``{'WAN', 'Datacenter', 'Segment', 'Keys':

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from consulate import exceptions
 from consulate.api import shapes
-from consulate.api.base import Endpoint, JSONObject
+from consulate.api.base import Endpoint
+
+if TYPE_CHECKING:
+    from consulate.types import RaftConfiguration
 
 __all__ = ['Raft']
 
@@ -14,7 +19,7 @@ class Raft(Endpoint):
 
     PREFIX = 'operator/raft'
 
-    def configuration(self, *, stale: bool = False) -> JSONObject:
+    def configuration(self, *, stale: bool = False) -> RaftConfiguration:
         """Return the Raft configuration (``GET /v1/operator/raft/configuration``).
 
         ``{'Servers': [{'ID', 'Node', 'Address', 'Leader', 'Voter',
@@ -23,7 +28,9 @@ class Raft(Endpoint):
         :param stale: let any server answer, even without a leader
         """
         url = self._url('configuration')
-        return self._get_object(url, consistency='stale' if stale else None)
+        return cast(
+            'RaftConfiguration', self._get_object(url, consistency='stale' if stale else None)
+        )
 
     def remove_peer(self, address: str | None = None, *, id: str | None = None) -> None:
         """Remove a server from the Raft peer set (``DELETE /v1/operator/raft/peer``).

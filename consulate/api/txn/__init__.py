@@ -26,7 +26,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from consulate import exceptions
 from consulate.api import shapes
@@ -66,6 +66,7 @@ from consulate.api.txn.operations import (
 
 if TYPE_CHECKING:
     from consulate.adapters import Response
+    from consulate.types import TxnResult
 
 __all__ = [
     'MAX_BYTES',
@@ -125,7 +126,7 @@ class Txn(Endpoint):
 
     def execute(
         self, operations: Sequence[Operation], *, consistency: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[TxnResult]:
         """Apply ``operations`` in one atomic transaction and return Consul's results.
 
         ``PUT /v1/txn``. Each result is ``{'KV': {...}}``, ``{'Node': {...}}``,
@@ -151,7 +152,10 @@ class Txn(Endpoint):
         body = _dumps(ops)
         response = self._send(body, params)
         with self._shaping(response):
-            return [_decode_result(result) for result in shapes.list_field(response, 'Results')]
+            return cast(
+                'list[TxnResult]',
+                [_decode_result(result) for result in shapes.list_field(response, 'Results')],
+            )
 
     def execute_batches(
         self,

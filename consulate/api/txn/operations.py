@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consulate import exceptions
 from consulate.api.values import check_flags, encode_value, key_path
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from consulate.types import TxnKVOp, TxnOp
 
 __all__ = [
     'Operation',
@@ -50,8 +55,13 @@ __all__ = [
     'is_write',
 ]
 
-#: One transaction operation, in Consul's JSON form: ``{'KV': {'Verb': ..., ...}}``.
-Operation = dict[str, Any]
+if TYPE_CHECKING:
+    Operation: TypeAlias = TxnOp
+else:
+    #: One transaction operation, in Consul's JSON form: ``{'KV': {'Verb': ..., ...}}``, a
+    #: :class:`~consulate.types.kv.TxnOp` (a plain ``dict``: consulate.types is loaded
+    #: only by type checkers).
+    Operation = dict
 
 #: The verbs that change something; a transaction without them is a read.
 WRITE_VERBS = frozenset({'set', 'cas', 'lock', 'unlock', 'delete', 'delete-tree', 'delete-cas'})
@@ -251,7 +261,7 @@ def _kv(
 ) -> Operation:
     """One KV operation; the key is checked (a tree prefix may be empty: the whole store)."""
     path = _prefix_path(key) if tree else key_path(key)
-    body: dict[str, Any] = {'Verb': verb, 'Key': path}
+    body: TxnKVOp = {'Verb': verb, 'Key': path}
     if value is not _UNSET:
         body['Value'] = base64.b64encode(encode_value(value)).decode('ascii')
     if flags is not None:
