@@ -12,8 +12,8 @@ from typing_extensions import assert_type
 
 import consulate
 from consulate.api import txn
-from consulate.api.keyed import KeyedList
 from consulate.api.agent.check import check_definition
+from consulate.api.keyed import KeyedList
 from consulate.types import (
     ACLPolicy,
     ACLToken,
