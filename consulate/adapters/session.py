@@ -171,7 +171,8 @@ class RequestsTransport:
                     return RawResponse(
                         answer.status_code, answer.headers, b'', chunks, answer.close
                     )
-                return RawResponse(answer.status_code, answer.headers, answer.content)
+                # A mock's answer may have no body at all (None): it is an empty one.
+                return RawResponse(answer.status_code, answer.headers, answer.content or b'')
             except (requests.RequestException, OSError) as error:
                 if poll is not None and (poll.closed or poll.interruptions != interruptions):
                     raise exceptions.Cancelled(

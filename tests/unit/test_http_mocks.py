@@ -136,3 +136,12 @@ def test_the_callers_session_carries_its_auth_headers_and_hooks() -> None:
     assert seen == [200]
     consul.close()
     assert session.adapters, 'the caller owns the session: consulate does not close it'
+
+
+def test_a_mocked_answer_with_no_body_at_all_is_an_empty_one() -> None:
+    @httmock.all_requests
+    def answer(url: Any, request: Any) -> Any:
+        return httmock.response(200, None, CONSUL_HEADERS, None, 0, request)  # content None
+
+    with httmock.HTTMock(answer):
+        assert 'app/flag' in client().kv
