@@ -7,6 +7,8 @@ import threading
 import time
 
 import pytest
+import requests
+import urllib3
 
 import consulate
 from consulate import exceptions
@@ -188,3 +190,30 @@ def test_threads_share_a_pool_of_unix_socket_connections(
             thread.join()
     assert errors == []
     assert 'Connection pool is full' not in caplog.text
+
+
+def test_old_except_clauses_catch_a_closed_port_as_consulate_0_6_0_let_them() -> None:
+    """Retry loops written for 0.6.0 catch requests' ConnectionError; ours is one."""
+    (port,) = free_ports(1)
+    consul = consulate.Consul('127.0.0.1', port, env={})
+    try:
+        consul.kv['x']
+    except requests.exceptions.ConnectionError as error:
+        caught: BaseException = error
+    assert isinstance(caught, exceptions.ConnectError)
+    assert not caught.sent and not caught.maybe_applied
+    with pytest.raises(exceptions.ConnectError):
+        consul.kv['x']
+
+
+def test_a_read_timeout_is_requests_timeout_too(consul_agent: ConsulAgent) -> None:
+    with RecordingProxy(consul_agent.http_addr, delay=1.0) as proxy:
+        with pytest.raises(requests.exceptions.Timeout) as caught:
+            proxy.client(timeout=(1.0, 0.3)).status.leader()
+    assert isinstance(caught.value, exceptions.RequestTimeout)
+
+
+def test_verify_false_warns_as_requests_does(consul_agent: ConsulAgent) -> None:
+    consul = consulate.Consul(addr=f'https://{consul_agent.https_addr}', verify=False, env={})
+    with pytest.warns(urllib3.exceptions.InsecureRequestWarning):
+        assert consul.status.leader()
