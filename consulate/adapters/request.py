@@ -288,8 +288,13 @@ def _may_retry(error: exceptions.RequestError, method: str) -> bool:
 def _requests_transport(config: Config, session: requests.Session | None) -> RequestsTransport:
     """The transport of a client: consulate's own session, or the caller's.
 
-    :raises consulate.exceptions.ValidationError: the client key needs a passphrase
+    :raises consulate.exceptions.ValidationError: ``session`` is not a
+        :class:`requests.Session`, or the client key needs a passphrase
     """
+    if session is not None and not isinstance(session, requests.Session):
+        raise exceptions.ValidationError(
+            f'session must be a requests.Session, not {type(session).__name__}'
+        )
     check_client_key(config.cert)
     explicit = config.verify is not True or config.ca_bundle is not None or config.cert is not None
     return RequestsTransport(
