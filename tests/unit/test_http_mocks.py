@@ -148,5 +148,5 @@ def test_a_mocked_answer_with_no_body_at_all_is_an_empty_one() -> None:
 
 
 def test_a_session_that_is_not_a_requests_session_is_refused() -> None:
-    with pytest.raises(exceptions.ValidationError, match='requests.Session'):
+    with pytest.raises(exceptions.ValidationError, match=r'requests\.Session'):
         client(session='http://127.0.0.1:1')
